@@ -1,0 +1,48 @@
+# The two commands: `make run` serves the demo, `make test` runs every check.
+# Both work from a fresh clone on a machine with Python 3.12+ and nothing else prepared.
+
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+UV := $(PYTHON) -m uv
+MANAGE := .venv/bin/python manage.py
+
+.PHONY: run test install check-python lint typecheck pytest vendor-govuk-frontend clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
+		echo "This project needs Python 3.12 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+		echo "Install Python 3.12+ (e.g. pyenv install 3.12) or run: make PYTHON=python3.12 ..."; \
+		exit 1; }
+
+install: check-python
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen --python $$($(PYTHON) -c 'import sys; print(sys.executable)')
+
+run: install
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo_data
+	@echo "Serving on http://127.0.0.1:8000 (stop with Ctrl+C)"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: install
+	.venv/bin/mypy .
+
+pytest: install
+	.venv/bin/pytest
+
+test: lint typecheck pytest
+
+# Refresh the vendored GOV.UK Frontend build (needs npm; the tests and server never do).
+GOVUK_FRONTEND_VERSION ?= 6.6.0
+vendor-govuk-frontend:
+	rm -rf /tmp/govuk-frontend-vendor && mkdir -p /tmp/govuk-frontend-vendor
+	cd /tmp/govuk-frontend-vendor && npm pack govuk-frontend@$(GOVUK_FRONTEND_VERSION) && tar xzf govuk-frontend-*.tgz
+	$(PYTHON) .ci/vendor_govuk_frontend.py /tmp/govuk-frontend-vendor/package/dist/govuk static/govuk-frontend
+
+clean:
+	rm -rf .venv staticfiles db.sqlite3 db.sqlite3-* test-db.sqlite3*

@@ -1,0 +1,58 @@
+"""The sign-in and password pages' forms, laid out in the GOV.UK Design System style."""
+
+from typing import Any
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Layout
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+
+
+def _helper(*fields: Field, button: str) -> FormHelper:
+    helper = FormHelper()
+    helper.layout = Layout(*fields, Button.primary("submit", button))
+    return helper
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter the e-mail address and password of your account. "
+        "Passwords are case-sensitive.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email address"
+        self.fields["username"].widget = forms.EmailInput(
+            attrs={"autocomplete": "email", "spellcheck": "false"}
+        )
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        self.helper = _helper(
+            Field.text("username", field_width=20),
+            Field.text("password", field_width=20),
+            button="Sign in",
+        )
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+
+class GdsPasswordResetForm(PasswordResetForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Email address"
+        self.helper = _helper(Field.text("email", field_width=20), button="Send me a reset link")
+
+    def get_users(self, email: str) -> Any:
+        return super().get_users(email.strip().lower())
+
+
+class GdsSetPasswordForm(SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.text("new_password1", field_width=20),
+            Field.text("new_password2", field_width=20),
+            button="Change password",
+        )

@@ -1,0 +1,307 @@
+"""A fictional partnership with two rounds of ratings, so every page and report shows real data.
+
+Dates are relative to today, so the current round is always open. Running it again changes nothing.
+"""
+
+import datetime
+import random
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from assessments.models import (
+    Assessment,
+    Checklist,
+    Item,
+    Organisation,
+    Partnership,
+    PartnershipLead,
+    Rag,
+    Rating,
+    Round,
+    Sector,
+    Team,
+    TeamMembership,
+    TeamType,
+)
+
+DEMO_PASSWORD = "demo-toolkit-2026"  # noqa: S105 (documented in the README; demo data only)
+PARTNERSHIP = "Riverside Best Start for Life Partnership"
+CHECKLIST_NAME = "Multi-agency workforce checklist"
+
+# organisation, sector, [(team, team type, headcount or None, active)]
+ORGANISATIONS: list[tuple[str, Sector, list[tuple[str, TeamType, int | None, bool]]]] = [
+    (
+        "Riverside Community Health NHS Trust",
+        Sector.NHS_HEALTH,
+        [
+            ("Health Visiting North", TeamType.HEALTH_VISITING, 24, True),
+            ("Health Visiting South", TeamType.HEALTH_VISITING, 19, True),
+            ("Family Nurse Partnership", TeamType.FAMILY_NURSE_PARTNERSHIP, 8, True),
+        ],
+    ),
+    (
+        "Riverside University Hospitals NHS Foundation Trust",
+        Sector.NHS_HEALTH,
+        [
+            ("Community Midwifery", TeamType.MIDWIFERY, 31, True),
+            ("Perinatal Mental Health Service", TeamType.PERINATAL_MENTAL_HEALTH, 12, True),
+            ("Parent-Infant Relationship Team", TeamType.PARENT_INFANT, 5, True),
+        ],
+    ),
+    (
+        "Riverside Borough Council",
+        Sector.LOCAL_AUTHORITY,
+        [
+            ("Family Hubs East", TeamType.FAMILY_HUB, 15, True),
+            ("Early Help Service", TeamType.EARLY_HELP, 22, True),
+            ("Children's Social Care Assessment Team", TeamType.SOCIAL_CARE, None, True),
+            ("Area SENCO and Portage", TeamType.SEND, 6, True),
+            ("Children's Centre West", TeamType.FAMILY_HUB, 7, False),
+        ],
+    ),
+    (
+        "Little Acorns Nursery Group",
+        Sector.EARLY_EDUCATION,
+        [
+            ("Little Acorns Nursery", TeamType.EARLY_YEARS_SETTING, 18, True),
+            ("Riverside Childminder Network", TeamType.CHILDMINDER_NETWORK, 40, True),
+        ],
+    ),
+    (
+        "Home-Start Riverside",
+        Sector.VOLUNTARY,
+        [("Home-Start Family Support", TeamType.VOLUNTARY_FAMILY_SUPPORT, 9, True)],
+    ),
+    (
+        "Oakfield Primary School",
+        Sector.EDUCATION,
+        [("Oakfield Nursery Class", TeamType.EARLY_YEARS_SETTING, 4, True)],
+    ),
+]
+
+# How far along each active team is in the current round.
+CURRENT_PROGRESS = {
+    "Health Visiting North": "in_progress",  # the demo practitioner's team
+    "Health Visiting South": "submitted",
+    "Family Nurse Partnership": "submitted",
+    "Community Midwifery": "in_progress",
+    "Perinatal Mental Health Service": "submitted",
+    "Parent-Infant Relationship Team": "submitted",
+    "Family Hubs East": "submitted",
+    "Early Help Service": "in_progress",
+    "Children's Social Care Assessment Team": "not_started",
+    "Area SENCO and Portage": "submitted",
+    "Little Acorns Nursery": "in_progress",
+    "Riverside Childminder Network": "not_started",
+    "Home-Start Family Support": "submitted",
+    "Oakfield Nursery Class": "not_started",
+}
+
+# Teams whose work centres on relationships tend to rate those items higher.
+SPECIALIST_TYPES = {
+    TeamType.PERINATAL_MENTAL_HEALTH,
+    TeamType.PARENT_INFANT,
+    TeamType.FAMILY_NURSE_PARTNERSHIP,
+}
+
+EVIDENCE = {
+    Rag.RED: [
+        "Only a few staff have had any training in this, most of it more than five years ago.",
+        "Raised at our last team meeting: nobody felt confident about this.",
+        "Not covered in induction; no local training offered in the last two years.",
+    ],
+    Rag.AMBER: [
+        "About half the team completed the training last year; newer staff have not.",
+        "Happens in some contacts but depends on the practitioner and on caseload pressure.",
+        "Covered at induction, but it is not refreshed and practice varies.",
+    ],
+    Rag.GREEN: [
+        "All staff trained; it is part of our standard practice and checked in case audits.",
+        "Built into our pathway and reviewed in supervision each quarter.",
+        "Audit of records this year showed it in nearly all the cases sampled.",
+    ],
+}
+NEXT_STEPS = {
+    Rag.RED: [
+        "Ask the partnership training lead for places on the next course.",
+        "Discuss at the next team meeting and agree a named lead.",
+    ],
+    Rag.AMBER: [
+        "Book the remaining staff on to the spring training.",
+        "Add it to the supervision agenda so practice becomes consistent.",
+    ],
+    Rag.GREEN: [
+        "Keep it going; share our approach at the partnership learning event.",
+        "Refresh training for new starters.",
+    ],
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the toolkit checklist (if missing) and a fictional demo partnership with two rounds."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not Checklist.objects.filter(name=CHECKLIST_NAME).exists():
+            call_command("loaddata", settings.BASE_DIR / "fixtures" / "checklist.json", verbosity=0)
+            self.stdout.write("Loaded the toolkit checklist.")
+        if Partnership.objects.filter(name=PARTNERSHIP).exists():
+            self.stdout.write("The demo partnership is already there; nothing to do.")
+        else:
+            self._load()
+            self.stdout.write(self.style.SUCCESS(f"Loaded the demo partnership: {PARTNERSHIP}."))
+        self.stdout.write(
+            "Demo sign-ins (password for all: "
+            f"{DEMO_PASSWORD}): admin@example.org (administrator), lead@example.org "
+            "(partnership lead), practitioner@example.org (Health Visiting North)."
+        )
+
+    @transaction.atomic
+    def _load(self) -> None:
+        checklist = Checklist.objects.filter(
+            name=CHECKLIST_NAME, status=Checklist.Status.PUBLISHED
+        ).latest("version")
+        items = list(checklist.items.order_by("order"))
+        rng = random.Random(2026)  # noqa: S311 (demo data, not security)
+        today = timezone.localdate()
+
+        self._user("admin@example.org", "Alex Admin", is_staff=True, is_superuser=True)
+        lead = self._user("lead@example.org", "Lee Partnership-Lead")
+        practitioner = self._user("practitioner@example.org", "Priya Practitioner")
+
+        partnership = Partnership.objects.create(
+            name=PARTNERSHIP, area="Riverside (a fictional local authority area)"
+        )
+        PartnershipLead.objects.create(user=lead, partnership=partnership)
+
+        teams: list[Team] = []
+        for org_name, sector, team_specs in ORGANISATIONS:
+            organisation = Organisation.objects.create(
+                partnership=partnership, name=org_name, sector=sector
+            )
+            for name, team_type, headcount, active in team_specs:
+                team = Team.objects.create(
+                    organisation=organisation,
+                    name=name,
+                    team_type=team_type,
+                    headcount=headcount,
+                    is_active=active,
+                )
+                teams.append(team)
+                team_lead = self._user(self._email_for(name), f"{name} team lead")
+                TeamMembership.objects.create(user=team_lead, team=team, is_team_lead=True)
+        hv_north = next(team for team in teams if team.name == "Health Visiting North")
+        TeamMembership.objects.create(user=practitioner, team=hv_north)
+
+        previous = Round.objects.create(
+            partnership=partnership,
+            checklist=checklist,
+            name=f"{today.year - 1} workforce self-assessment",
+            opens_on=today - datetime.timedelta(days=400),
+            closes_on=today - datetime.timedelta(days=330),
+        )
+        current = Round.objects.create(
+            partnership=partnership,
+            checklist=checklist,
+            name=f"{today.year} workforce self-assessment",
+            opens_on=today - datetime.timedelta(days=30),
+            closes_on=today + datetime.timedelta(days=45),
+        )
+
+        previous_rags: dict[tuple[int, int], Rag] = {}
+        for team in teams:
+            rater = team.memberships.get(is_team_lead=True).user
+            rags = [self._first_rag(rng, team, item) for item in items]
+            previous_rags.update(
+                {(team.pk, item.pk): rag for item, rag in zip(items, rags, strict=True)}
+            )
+            self._assessment(rng, previous, team, items, rags, rater, submitted=True)
+
+        for team in teams:
+            progress = CURRENT_PROGRESS.get(team.name)
+            if progress is None or progress == "not_started":
+                continue
+            rater = (
+                practitioner if team == hv_north else team.memberships.get(is_team_lead=True).user
+            )
+            rags = [self._moved(rng, previous_rags[(team.pk, item.pk)]) for item in items]
+            if progress == "in_progress":
+                rated = 6 if team == hv_north else rng.randint(3, 9)
+                rags = rags[:rated] + [Rag.UNRATED] * (len(items) - rated)
+            self._assessment(
+                rng, current, team, items, rags, rater, submitted=progress == "submitted"
+            )
+
+    def _user(self, email: str, name: str, **flags: bool) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name, **flags)
+        return user
+
+    @staticmethod
+    def _email_for(team_name: str) -> str:
+        slug = "".join(ch if ch.isalnum() else "-" for ch in team_name.lower()).strip("-")
+        return f"{'-'.join(part for part in slug.split('-') if part)}.lead@example.org"
+
+    @staticmethod
+    def _first_rag(rng: random.Random, team: Team, item: Item) -> Rag:
+        weights = [3, 5, 2]  # red, amber, green: Amber is over-used, as in real life
+        if team.team_type in SPECIALIST_TYPES and item.code in {"W04", "W05", "W06", "W07", "W10"}:
+            weights = [0, 2, 6]
+        if team.team_type in {TeamType.EARLY_YEARS_SETTING, TeamType.CHILDMINDER_NETWORK} and (
+            item.code in {"W10", "W09", "W06"}
+        ):
+            weights = [6, 3, 0]
+        return rng.choices(Rag.colours(), weights=weights)[0]
+
+    @staticmethod
+    def _moved(rng: random.Random, rag: Rag) -> Rag:
+        colours = Rag.colours()
+        step = rng.choices([-1, 0, 1], weights=[1, 6, 3])[0]
+        return colours[max(0, min(2, colours.index(rag) + step))]
+
+    def _assessment(
+        self,
+        rng: random.Random,
+        round_: Round,
+        team: Team,
+        items: list[Item],
+        rags: list[Rag],
+        rater: User,
+        *,
+        submitted: bool,
+    ) -> None:
+        finished_on = min(round_.closes_on, timezone.localdate()) - datetime.timedelta(
+            days=rng.randint(1, 20)
+        )
+        submitted_at = timezone.make_aware(
+            datetime.datetime.combine(finished_on, datetime.time(14, 30))
+        )
+        assessment = Assessment.objects.create(
+            team=team,
+            round=round_,
+            status=Assessment.Status.SUBMITTED if submitted else Assessment.Status.IN_PROGRESS,
+            version=1,
+            submitted_at=submitted_at if submitted else None,
+            submitted_by=rater if submitted else None,
+        )
+        for item, rag in zip(items, rags, strict=True):
+            rated = rag != Rag.UNRATED
+            Rating.objects.create(
+                assessment=assessment,
+                item=item,
+                rag=rag,
+                evidence=rng.choice(EVIDENCE[rag]) if rated else "",
+                next_step=rng.choice(NEXT_STEPS[rag]) if rated else "",
+                updated_by=rater if rated else None,
+            )
+        # auto_now stamps today; the demo's history should read as it would have happened.
+        assessment.ratings.update(updated_at=submitted_at)
+        Assessment.objects.filter(pk=assessment.pk).update(updated_at=submitted_at)

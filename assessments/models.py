@@ -1,0 +1,546 @@
+"""The domain: partnerships, their organisations and teams, checklists, rounds and ratings."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class Sector(models.TextChoices):
+    NHS_HEALTH = "nhs_health", "NHS health"
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    EARLY_EDUCATION = "early_education", "Early education and childcare"
+    VOLUNTARY = "voluntary", "Voluntary and community"
+    EDUCATION = "education", "Education"
+    OTHER = "other", "Other"
+
+
+class TeamType(models.TextChoices):
+    HEALTH_VISITING = "health_visiting", "Health visiting"
+    MIDWIFERY = "midwifery", "Maternity and midwifery"
+    FAMILY_NURSE_PARTNERSHIP = "fnp", "Family Nurse Partnership"
+    PERINATAL_MENTAL_HEALTH = "perinatal_mh", "Specialist perinatal mental health"
+    PARENT_INFANT = "parent_infant", "Parent-infant relationship team"
+    CAMHS = "camhs", "CAMHS"
+    ADULT_MENTAL_HEALTH = "adult_mh", "Adult mental health"
+    FAMILY_HUB = "family_hub", "Family hub or children's centre"
+    EARLY_HELP = "early_help", "Early help"
+    SOCIAL_CARE = "social_care", "Children's social care"
+    EARLY_YEARS_SETTING = "early_years_setting", "Early years setting"
+    CHILDMINDER_NETWORK = "childminders", "Childminder network"
+    SEND = "send", "SEND and inclusion"
+    SPEECH_LANGUAGE = "salt", "Speech and language therapy"
+    LIBRARY = "library", "Library or Bookstart"
+    VOLUNTARY_FAMILY_SUPPORT = "family_support", "Voluntary family support"
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse service"
+    HOUSING = "housing", "Housing"
+    OTHER = "other", "Other"
+
+
+class Rag(models.TextChoices):
+    """A rating. Unrated is a state of its own, not a colour."""
+
+    UNRATED = "unrated", "Not rated"
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+    @classmethod
+    def colours(cls) -> list[Rag]:
+        return [cls.RED, cls.AMBER, cls.GREEN]
+
+
+class Partnership(models.Model):
+    """A local multi-agency partnership: the boundary no one sees across."""
+
+    name = models.CharField(max_length=200, unique=True)
+    area = models.CharField(
+        max_length=200, blank=True, help_text="The place it covers, e.g. a local authority area."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="organisations"
+    )
+    name = models.CharField(max_length=200)
+    sector = models.CharField(max_length=32, choices=Sector.choices)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "name"], name="organisation_name_unique_in_partnership"
+            ),
+            models.CheckConstraint(
+                condition=Q(sector__in=Sector.values), name="organisation_sector_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamQuerySet(models.QuerySet["Team"]):
+    def visible_to(self, user: User) -> TeamQuerySet:
+        """Teams the person belongs to, or leads through their partnership."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(memberships__user=user) | Q(organisation__partnership__leads__user=user)
+        ).distinct()
+
+    def of_member(self, user: User) -> TeamQuerySet:
+        return self.filter(memberships__user=user)
+
+    def for_home(self) -> TeamQuerySet:
+        return self.select_related("organisation__partnership").order_by(
+            "organisation__partnership__name", "name"
+        )
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+    team_type = models.CharField(max_length=32, choices=TeamType.choices)
+    headcount = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many people work in the team. Leave blank if not known.",
+    )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Inactive teams are not asked to take part in new rounds.",
+    )
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="team_name_unique_in_organisation"
+            ),
+            models.CheckConstraint(
+                condition=Q(headcount__isnull=True) | Q(headcount__gt=0),
+                name="team_headcount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(team_type__in=TeamType.values), name="team_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    @property
+    def partnership(self) -> Partnership:
+        return self.organisation.partnership
+
+
+class TeamMembership(models.Model):
+    """A practitioner or team lead who rates this team."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    is_team_lead = models.BooleanField("team lead", default=False)
+
+    class Meta:
+        ordering = ["team__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team.name}"
+
+
+class PartnershipLead(models.Model):
+    """Someone who sees every team's ratings in a partnership and reports on them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnership_roles"
+    )
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="leads")
+
+    class Meta:
+        ordering = ["partnership__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partnership"], name="lead_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} leads {self.partnership}"
+
+
+class ChecklistLockedError(ValidationError):
+    """Raised on any attempt to change a published or retired checklist's content."""
+
+
+class Checklist(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    introduction = models.TextField(
+        blank=True, help_text="Shown above the items, e.g. the sentence each item completes."
+    )
+    source = models.TextField(
+        blank=True, help_text="Where the checklist comes from, shown on every report."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Fields that may still change once published: moving to retired is allowed.
+    LIFECYCLE_FIELDS = frozenset({"status", "published_at"})
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="checklist_version_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "retired"]),
+                name="checklist_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="checklist_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version}, {self.get_status_display().lower()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Guard, not behaviour: the stored row decides, so a stale in-memory copy cannot slip by.
+        if self.pk is not None:
+            stored = Checklist.objects.filter(pk=self.pk).first()
+            if stored is not None and stored.is_locked:
+                changed = {
+                    field.attname
+                    for field in self._meta.concrete_fields
+                    if getattr(stored, field.attname) != getattr(self, field.attname)
+                }
+                if changed - self.LIFECYCLE_FIELDS or self.status == self.Status.DRAFT:
+                    stored.ensure_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self.ensure_editable()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    def ensure_editable(self) -> None:
+        if self.is_locked:
+            raise ChecklistLockedError(
+                f"{self.name} version {self.version} is {self.get_status_display().lower()}, "
+                "so it cannot be changed: ratings keep the wording that was rated. "
+                "Create a new draft version to make changes.",
+                code="checklist_locked",
+            )
+
+    def publication_problems(self) -> list[str]:
+        """Why this checklist cannot be published yet, in words an admin can act on."""
+        items = list(self.items.all())
+        if not items:
+            return ["It has no items. Add at least one item before publishing."]
+        problems = []
+        codes: dict[str, list[str]] = {}
+        for item in items:
+            codes.setdefault(item.code.strip().upper(), []).append(item.code)
+        for code, spellings in sorted(codes.items()):
+            if len(spellings) > 1:
+                problems.append(f"The code {code} is used by {len(spellings)} items.")
+        for item in items:
+            missing = [
+                label
+                for label, text in (
+                    ("statement", item.statement),
+                    ("Red", item.red_descriptor),
+                    ("Amber", item.amber_descriptor),
+                    ("Green", item.green_descriptor),
+                )
+                if not text.strip()
+            ]
+            if missing:
+                problems.append(f"Item {item.code} has no {', '.join(missing)} description.")
+        return problems
+
+    def publish(self) -> None:
+        if self.status != self.Status.DRAFT:
+            raise ValidationError(f"{self} is not a draft, so it cannot be published.")
+        problems = self.publication_problems()
+        if problems:
+            raise ValidationError(problems, code="not_publishable")
+        self.status = self.Status.PUBLISHED
+        self.published_at = timezone.now()
+        self.save(update_fields=["status", "published_at"])
+
+    def retire(self) -> None:
+        if self.status != self.Status.PUBLISHED:
+            raise ValidationError(f"{self} is not published, so it cannot be retired.")
+        self.status = self.Status.RETIRED
+        self.save(update_fields=["status"])
+
+    @transaction.atomic
+    def new_draft_version(self) -> Checklist:
+        """A draft copy of this checklist, sections and items included, as the next version."""
+        latest = Checklist.objects.filter(name=self.name).aggregate(v=Max("version"))["v"]
+        draft = Checklist.objects.create(
+            name=self.name,
+            version=(latest or 0) + 1,
+            introduction=self.introduction,
+            source=self.source,
+        )
+        section_copies: dict[int, Section] = {}
+        for section in self.sections.all():
+            section_copies[section.pk] = Section.objects.create(
+                checklist=draft, title=section.title, order=section.order
+            )
+        Item.objects.bulk_create(
+            Item(
+                checklist=draft,
+                section=section_copies.get(item.section_id) if item.section_id else None,
+                code=item.code,
+                statement=item.statement,
+                guidance=item.guidance,
+                red_descriptor=item.red_descriptor,
+                amber_descriptor=item.amber_descriptor,
+                green_descriptor=item.green_descriptor,
+                order=item.order,
+            )
+            for item in self.items.all()
+        )
+        return draft
+
+
+class ChecklistContent(models.Model):
+    """Sections and items: they change only while their checklist is a draft."""
+
+    checklist: models.ForeignKey[Checklist, Checklist]
+    checklist_id: int
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._ensure_checklists_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self._ensure_checklists_editable()
+        return super().delete(*args, **kwargs)
+
+    def _ensure_checklists_editable(self) -> None:
+        # Moving an item out of a published checklist is as much an edit as changing its words.
+        checklist_ids = {self.checklist_id}
+        stored = type(self)._default_manager.filter(pk=self.pk).first() if self.pk else None
+        if stored is not None:
+            checklist_ids.add(stored.checklist_id)
+        for checklist in Checklist.objects.filter(pk__in=checklist_ids):
+            checklist.ensure_editable()
+
+
+class Section(ChecklistContent):
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["checklist", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Item(ChecklistContent):
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
+    section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    code = models.CharField(
+        max_length=20,
+        help_text="A short, stable code such as W01. Items in new versions keep their code, "
+        "so ratings can be compared across rounds.",
+    )
+    statement = models.TextField(
+        help_text="Completes the checklist's sentence, e.g. 'Our workforce…'."
+    )
+    guidance = models.TextField(blank=True, help_text="Help for the people rating this item.")
+    red_descriptor = models.TextField("what Red looks like", blank=True)
+    amber_descriptor = models.TextField("what Amber looks like", blank=True)
+    green_descriptor = models.TextField("what Green looks like", blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["checklist", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checklist", "code"], name="item_code_unique_in_checklist"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.statement}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.code = self.code.strip().upper()
+        if (
+            self.section_id
+            and self.section is not None
+            and self.section.checklist_id != self.checklist_id
+        ):
+            raise ValidationError({"section": "Choose a section of the same checklist."})
+
+
+class RoundQuerySet(models.QuerySet["Round"]):
+    def open_on(self, day: datetime.date) -> RoundQuerySet:
+        return self.filter(opens_on__lte=day, closes_on__gte=day)
+
+    def visible_to(self, user: User) -> RoundQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(partnership__organisations__teams__memberships__user=user)
+            | Q(partnership__leads__user=user)
+        ).distinct()
+
+
+class Round(models.Model):
+    """One assessment cycle of a partnership against one published checklist."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="rounds")
+    checklist = models.ForeignKey(
+        Checklist,
+        on_delete=models.PROTECT,
+        related_name="rounds",
+        limit_choices_to=~Q(status=Checklist.Status.DRAFT),
+    )
+    name = models.CharField(max_length=200)
+    opens_on = models.DateField()
+    closes_on = models.DateField(help_text="The last day teams can save or submit.")
+
+    objects = RoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partnership__name", "-opens_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gt=F("opens_on")), name="round_closes_after_it_opens"
+            ),
+            models.UniqueConstraint(
+                fields=["partnership", "name"], name="round_name_unique_in_partnership"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partnership})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.opens_on and self.closes_on and self.closes_on <= self.opens_on:
+            raise ValidationError({"closes_on": "The closing date must be after the opening date."})
+        if self.checklist_id and self.checklist.status == Checklist.Status.DRAFT:
+            raise ValidationError({"checklist": "Publish the checklist before starting a round."})
+
+    @property
+    def is_open(self) -> bool:
+        return self.opens_on <= timezone.localdate() <= self.closes_on
+
+    def previous(self) -> Round | None:
+        """The partnership's round before this one, to compare against."""
+        return (
+            Round.objects.filter(partnership_id=self.partnership_id, opens_on__lt=self.opens_on)
+            .order_by("-opens_on")
+            .first()
+        )
+
+
+class Assessment(models.Model):
+    """One team's self-assessment in one round."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="assessments")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="assessments")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    # Grows by one on every save, so a stale form can be recognised and not overwrite.
+    version = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reopened_reason = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "team__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "round"], name="assessment_unique_per_team_round"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["not_started", "in_progress", "submitted"]),
+                name="assessment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
+                name="assessment_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team.name}, {self.round.name}"
+
+
+class Rating(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="ratings")
+    rag = models.CharField("rating", max_length=8, choices=Rag.choices, default=Rag.UNRATED)
+    evidence = models.TextField("what tells you this", blank=True, max_length=2000)
+    next_step = models.TextField("what you will do next", blank=True, max_length=2000)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assessment", "item__order", "item__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="rating_unique_per_item"),
+            models.CheckConstraint(condition=Q(rag__in=Rag.values), name="rating_rag_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code}: {self.get_rag_display()}"

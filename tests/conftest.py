@@ -1,0 +1,76 @@
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import User
+from assessments.models import Checklist, Partnership, Round, Team, TeamType
+
+from .helpers import (
+    add_lead,
+    add_member,
+    make_checklist,
+    make_partnership,
+    make_round,
+    make_team,
+    make_user,
+)
+
+
+@dataclass
+class World:
+    """Two partnerships, so every test can check that nothing leaks across them."""
+
+    partnership: Partnership
+    team: Team
+    other_team: Team
+    checklist: Checklist
+    round: Round
+    practitioner: User
+    lead: User
+    staff: User
+    other_partnership: Partnership
+    outsider_team: Team
+    outsider_round: Round
+    outsider: User
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    partnership = make_partnership()
+    team = make_team(partnership)
+    other_team = make_team(partnership, "Community Midwifery", team_type=TeamType.MIDWIFERY)
+    checklist = make_checklist()
+    round_ = make_round(partnership, checklist)
+    practitioner = make_user("practitioner@example.org", full_name="Pat Practitioner")
+    add_member(practitioner, team)
+    lead = make_user("lead@example.org")
+    add_lead(lead, partnership)
+    staff = make_user("admin@example.org", is_staff=True, is_superuser=True)
+
+    other_partnership = make_partnership("Southvale Partnership")
+    outsider_team = make_team(
+        other_partnership, "Southvale Health Visiting", organisation="Southvale NHS"
+    )
+    outsider_round = make_round(other_partnership, checklist, name="Southvale 2026")
+    outsider = make_user("outsider@example.org")
+    add_member(outsider, outsider_team)
+    return World(
+        partnership=partnership,
+        team=team,
+        other_team=other_team,
+        checklist=checklist,
+        round=round_,
+        practitioner=practitioner,
+        lead=lead,
+        staff=staff,
+        other_partnership=other_partnership,
+        outsider_team=outsider_team,
+        outsider_round=outsider_round,
+        outsider=outsider,
+    )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    # The real hasher is slow on purpose; tests sign many people in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

@@ -1,0 +1,96 @@
+"""Small builders for the objects tests need; each takes only what a test cares about."""
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import User
+from assessments.models import (
+    Checklist,
+    Item,
+    Organisation,
+    Partnership,
+    PartnershipLead,
+    Round,
+    Section,
+    Sector,
+    Team,
+    TeamMembership,
+    TeamType,
+)
+
+PASSWORD = "a-long-test-password-42"
+
+
+def make_user(email: str, **extra: Any) -> User:
+    return User.objects.create_user(email, PASSWORD, **extra)
+
+
+def make_partnership(name: str = "Northshire Partnership") -> Partnership:
+    return Partnership.objects.create(name=name)
+
+
+def make_team(
+    partnership: Partnership,
+    name: str = "Health Visiting East",
+    *,
+    organisation: str = "Northshire NHS Trust",
+    sector: Sector = Sector.NHS_HEALTH,
+    team_type: TeamType = TeamType.HEALTH_VISITING,
+    headcount: int | None = 10,
+    is_active: bool = True,
+) -> Team:
+    org, _ = Organisation.objects.get_or_create(
+        partnership=partnership, name=organisation, defaults={"sector": sector}
+    )
+    return Team.objects.create(
+        organisation=org, name=name, team_type=team_type, headcount=headcount, is_active=is_active
+    )
+
+
+def make_checklist(
+    items: int = 3, *, name: str = "Workforce checklist", publish: bool = True
+) -> Checklist:
+    checklist = Checklist.objects.create(name=name, source="UNICEF UK and PEDAL")
+    section = Section.objects.create(checklist=checklist, title="Understanding", order=1)
+    for number in range(1, items + 1):
+        Item.objects.create(
+            checklist=checklist,
+            section=section,
+            code=f"W{number:02d}",
+            statement=f"Statement {number}",
+            red_descriptor="Not in place",
+            amber_descriptor="Partly in place",
+            green_descriptor="In place",
+            order=number,
+        )
+    if publish:
+        checklist.publish()
+    return checklist
+
+
+def make_round(
+    partnership: Partnership,
+    checklist: Checklist,
+    *,
+    name: str = "2026 round",
+    opens_days_ago: int = 10,
+    closes_in_days: int = 30,
+) -> Round:
+    today = timezone.localdate()
+    return Round.objects.create(
+        partnership=partnership,
+        checklist=checklist,
+        name=name,
+        opens_on=today - datetime.timedelta(days=opens_days_ago),
+        closes_on=today + datetime.timedelta(days=closes_in_days),
+    )
+
+
+def add_member(user: User, team: Team) -> TeamMembership:
+    return TeamMembership.objects.create(user=user, team=team)
+
+
+def add_lead(user: User, partnership: Partnership) -> PartnershipLead:
+    return PartnershipLead.objects.create(user=user, partnership=partnership)

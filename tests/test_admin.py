@@ -1,0 +1,176 @@
+"""The admin site: every model's pages work for administrators and are closed to everyone else."""
+
+import pytest
+from django.contrib import admin
+from django.db.models import Model
+from django.test import Client
+from django.urls import reverse
+
+from assessments.models import Assessment, Checklist, Item, Rating
+
+from .conftest import World
+from .helpers import PASSWORD, make_user
+
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+@pytest.fixture
+def every_model(world: World) -> World:
+    assessment = Assessment.objects.create(team=world.team, round=world.round)
+    Rating.objects.create(
+        assessment=assessment, item=world.checklist.items.get(code="W01"), rag="amber"
+    )
+    from django.contrib.auth.models import Group
+
+    Group.objects.create(name="Checklist editors")
+    return world
+
+
+def _urls(model: type[Model]) -> list[str]:
+    opts = model._meta
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, f"no {opts.label} to open"
+    prefix = f"admin:{opts.app_label}_{opts.model_name}"
+    return [
+        reverse(f"{prefix}_changelist"),
+        reverse(f"{prefix}_change", args=[obj.pk]),
+        reverse(f"{prefix}_history", args=[obj.pk]),
+        reverse(f"{prefix}_add"),
+    ]
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
+def test_administrators_can_open_every_admin_page(
+    client: Client, every_model: World, model: type[Model]
+) -> None:
+    client.force_login(every_model.staff)
+    for url in _urls(model):
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
+def test_people_who_are_not_administrators_are_kept_out(
+    client: Client, every_model: World, model: type[Model]
+) -> None:
+    staff_without_rights = make_user("helper@example.org", is_staff=True)
+    for user in (None, every_model.practitioner, every_model.lead, staff_without_rights):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for url in _urls(model):
+            response = client.get(url)
+            if user is None or not user.is_staff:
+                assert response.status_code == 302, url
+                assert response["Location"].startswith(reverse("admin:login")), url
+            else:
+                assert response.status_code == 403, url
+
+
+def test_admin_sign_in_takes_an_email_address_in_any_case(client: Client, world: World) -> None:
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "ADMIN@example.org", "password": PASSWORD, "next": reverse("admin:index")},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_saving_a_published_item_in_admin_is_refused_with_a_message(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.staff)
+    item = world.checklist.items.get(code="W01")
+    url = reverse("admin:assessments_item_change", args=[item.pk])
+
+    page = client.get(url)
+    assert "cannot be changed" in page.text
+    assert 'name="statement"' not in page.text  # shown read-only
+
+    response = client.post(
+        url,
+        {"checklist": world.checklist.pk, "code": "W01", "statement": "Sneaky edit", "order": 1},
+        follow=True,
+    )
+    assert "Your changes were not saved" in response.text
+    item.refresh_from_db()
+    assert item.statement == "Statement 1"
+
+
+def test_saving_a_published_checklist_with_its_inlines_is_refused(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.staff)
+    url = reverse("admin:assessments_checklist_change", args=[world.checklist.pk])
+    response = client.post(url, {"name": "Renamed", "version": 1}, follow=True)
+    assert "Your changes were not saved" in response.text
+    world.checklist.refresh_from_db()
+    assert world.checklist.name == "Workforce checklist"
+
+
+def test_create_a_new_draft_version_button_gives_an_editable_copy(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.staff)
+    change_url = reverse("admin:assessments_checklist_change", args=[world.checklist.pk])
+    assert "Create a new draft version" in client.get(change_url).text
+
+    response = client.post(
+        reverse("admin:assessments_checklist_new_version", args=[world.checklist.pk]), follow=True
+    )
+    draft = Checklist.objects.get(name=world.checklist.name, version=2)
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:assessments_checklist_change", args=[draft.pk]
+    )
+    assert f"Created {draft}" in response.text
+    assert draft.items.count() == 3
+
+    item = draft.items.get(code="W02")
+    item_url = reverse("admin:assessments_item_change", args=[item.pk])
+    assert 'name="statement"' in client.get(item_url).text
+    client.post(
+        item_url,
+        {
+            "checklist": draft.pk,
+            "code": "W02",
+            "statement": "Better wording",
+            "guidance": "",
+            "red_descriptor": "r",
+            "amber_descriptor": "a",
+            "green_descriptor": "g",
+            "order": 2,
+        },
+    )
+    assert Item.objects.get(pk=item.pk).statement == "Better wording"
+    assert world.checklist.items.get(code="W02").statement == "Statement 2"
+
+
+def test_the_new_version_action_and_publish_action_report_problems(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.staff)
+    changelist = reverse("admin:assessments_checklist_changelist")
+    client.post(
+        changelist, {"action": "create_new_version", "_selected_action": [world.checklist.pk]}
+    )
+    draft = Checklist.objects.get(version=2)
+    draft.items.filter(code="W03").update(green_descriptor="")
+
+    response = client.post(
+        changelist, {"action": "publish", "_selected_action": [draft.pk]}, follow=True
+    )
+    assert "was not published" in response.text
+    assert "Item W03 has no Green description" in response.text
+    draft.refresh_from_db()
+    assert draft.status == Checklist.Status.DRAFT
+
+
+def test_assessment_history_is_visible_in_admin(client: Client, world: World) -> None:
+    assessment = Assessment.objects.create(team=world.team, round=world.round)
+    assessment.status = Assessment.Status.IN_PROGRESS
+    assessment.save()
+    client.force_login(world.staff)
+    response = client.get(reverse("admin:assessments_assessment_history", args=[assessment.pk]))
+    assert response.status_code == 200
+    assert "not_started" in response.text
+    assert "in_progress" in response.text

@@ -1,0 +1,66 @@
+"""Reference and demo data load into an empty database, on SQLite and PostgreSQL alike."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import User
+from assessments.models import Assessment, Checklist, Partnership, Round, Team
+
+CHECKLIST = Path(settings.BASE_DIR) / "fixtures" / "checklist.json"
+
+
+@pytest.mark.django_db
+def test_the_toolkit_checklist_loads_published_with_items_w01_to_w11() -> None:
+    call_command("loaddata", CHECKLIST, verbosity=0)
+    checklist = Checklist.objects.get()
+    assert checklist.status == Checklist.Status.PUBLISHED
+    assert list(checklist.items.values_list("code", flat=True)) == [
+        f"W{n:02d}" for n in range(1, 12)
+    ]
+    assert "UNICEF UK" in checklist.source
+    assert "PEDAL" in checklist.source
+    assert checklist.publication_problems() == []
+    assert checklist.sections.count() == 4
+    assert not checklist.items.filter(section__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_demo_data_gives_every_role_something_real_and_loads_only_once() -> None:
+    call_command("load_demo_data", verbosity=0)
+    call_command("load_demo_data", verbosity=0)
+
+    assert Partnership.objects.count() == 1
+    assert Checklist.objects.count() == 1
+    assert 12 <= Team.objects.filter(is_active=True).count() <= 16
+    assert len(set(Team.objects.values_list("team_type", flat=True))) >= 10
+    assert len(set(Team.objects.values_list("organisation__sector", flat=True))) >= 5
+
+    previous, current = Round.objects.order_by("opens_on")
+    assert not previous.is_open
+    assert current.is_open
+    assert set(previous.assessments.values_list("status", flat=True)) == {"submitted"}
+    statuses = set(current.assessments.values_list("status", flat=True))
+    assert statuses == {"submitted", "in_progress"}
+    assert Team.objects.filter(is_active=True).exclude(assessments__round=current).exists()
+
+    assert User.objects.get(email="admin@example.org").is_staff
+    assert User.objects.get(email="lead@example.org").partnership_roles.count() == 1
+    practitioner = User.objects.get(email="practitioner@example.org")
+    team = practitioner.memberships.get().team
+    assert Assessment.objects.get(team=team, round=current).status == "in_progress"
+
+
+@pytest.mark.django_db
+def test_demo_logins_work_with_the_documented_password(client: Client) -> None:
+    call_command("load_demo_data", verbosity=0)
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    from assessments.management.commands.load_demo_data import DEMO_PASSWORD
+
+    assert DEMO_PASSWORD in readme
+    for email in ("admin@example.org", "lead@example.org", "practitioner@example.org"):
+        assert email in readme
+        assert client.login(username=email, password=DEMO_PASSWORD), email

@@ -1,0 +1,92 @@
+"""Settings come from the environment; malformed values stop start-up with a clear message."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+PROJECT = Path(settings.BASE_DIR)
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *(args or ("check",))],
+        cwd=PROJECT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
+        ({"DEBUG": "false"}, "SECRET_KEY must be set when DEBUG is off"),
+        ({"SESSION_IDLE_MINUTES": "an hour"}, "SESSION_IDLE_MINUTES must be a whole number"),
+        ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES must be at least 1"),
+        ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT must be a whole number"),
+        ({"DATABASE_URL": "mysql://db/app"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        (
+            {"CSRF_TRUSTED_ORIGINS": "toolkit.example.org"},
+            "CSRF_TRUSTED_ORIGINS entries must start",
+        ),
+        ({"ALLOWED_HOSTS": "a.example.org, b example.org"}, "ALLOWED_HOSTS"),
+        ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL must be"),
+    ],
+)
+def test_malformed_settings_stop_start_up_with_a_message(env: dict[str, str], message: str) -> None:
+    result = _run(env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k" * 20 + "production-secret-with-enough-entropy-9f8e7d6c5b4a",
+    "ALLOWED_HOSTS": "toolkit.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://toolkit.example.org",
+    "EMAIL_HOST": "smtp.example.org",
+}
+
+
+def test_deploy_check_passes_with_production_values() -> None:
+    result = _run(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_fails_on_development_defaults() -> None:
+    result = _run({}, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+
+
+def test_sqlite_is_set_up_for_concurrent_writers(db: None) -> None:
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("PostgreSQL handles concurrent writers itself")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] >= 5000
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_models_and_migrations_agree() -> None:
+    result = _run({}, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
