@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 
 def _helper(*fields: Field, button: str) -> FormHelper:
     helper = FormHelper()
+    helper.form_tag = False  # the template owns the <form>, its action and CSRF token
     helper.layout = Layout(*fields, Button.primary("submit", button))
     return helper
 
