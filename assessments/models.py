@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -103,8 +105,9 @@ class TeamQuerySet(models.QuerySet["Team"]):
         if not user.is_authenticated:
             return self.none()
         return self.filter(
-            Q(memberships__user=user) | Q(organisation__partnership__leads__user=user)
-        ).distinct()
+            Q(pk__in=TeamMembership.objects.filter(user=user).values("team"))
+            | Q(organisation__partnership__in=_led_partnerships(user))
+        )
 
     def of_member(self, user: User) -> TeamQuerySet:
         return self.filter(memberships__user=user)
@@ -190,6 +193,11 @@ class PartnershipLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} leads {self.partnership}"
+
+
+def _led_partnerships(user: User) -> models.QuerySet[PartnershipLead, Any]:
+    """A subquery of the partnership ids the person leads (no joins, so no duplicate rows)."""
+    return PartnershipLead.objects.filter(user=user).values("partnership")
 
 
 class ChecklistLockedError(ValidationError):
@@ -424,10 +432,11 @@ class RoundQuerySet(models.QuerySet["Round"]):
     def visible_to(self, user: User) -> RoundQuerySet:
         if not user.is_authenticated:
             return self.none()
+        member_of = TeamMembership.objects.filter(user=user)
         return self.filter(
-            Q(partnership__organisations__teams__memberships__user=user)
-            | Q(partnership__leads__user=user)
-        ).distinct()
+            Q(partnership__in=member_of.values("team__organisation__partnership"))
+            | Q(partnership__in=_led_partnerships(user))
+        )
 
 
 class Round(models.Model):
@@ -480,6 +489,75 @@ class Round(models.Model):
         )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a team said about one item: the unit that is saved, compared and copied."""
+
+    rag: str = Rag.UNRATED
+    evidence: str = ""
+    next_step: str = ""
+
+    @property
+    def is_rated(self) -> bool:
+        return self.rag != Rag.UNRATED
+
+
+class AssessmentLockedError(Exception):
+    """The assessment cannot be changed: it is submitted, or its round is not open."""
+
+
+class ConflictError(Exception):
+    """Someone else saved since this form was loaded; nothing was written."""
+
+    def __init__(self, saved: dict[int, Answer], version: int) -> None:
+        super().__init__("The assessment changed since the form was loaded.")
+        self.saved = saved
+        self.version = version
+
+
+class UnratedItemsError(Exception):
+    def __init__(self, items: list[Item]) -> None:
+        super().__init__(f"{len(items)} items are not rated.")
+        self.items = items
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def changeable_by(self, user: User) -> AssessmentQuerySet:
+        """Assessments the person may edit: those of their own teams."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(team__in=TeamMembership.objects.filter(user=user).values("team"))
+
+    def visible_to(self, user: User) -> AssessmentQuerySet:
+        """Their own teams' assessments, and every one in the partnerships they lead."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(team__in=TeamMembership.objects.filter(user=user).values("team"))
+            | Q(round__partnership__in=_led_partnerships(user))
+        )
+
+    def led_by(self, user: User) -> AssessmentQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(round__partnership__in=_led_partnerships(user))
+
+    def for_page(self) -> AssessmentQuerySet:
+        return self.select_related(
+            "team__organisation__partnership",
+            "round__partnership",
+            "round__checklist",
+            "submitted_by",
+            "reopened_by",
+        )
+
+    def with_progress(self) -> AssessmentQuerySet:
+        return self.annotate(
+            rated_count=Count("ratings", filter=~Q(ratings__rag=Rag.UNRATED)),
+            item_count=Count("ratings"),
+        )
+
+
 class Assessment(models.Model):
     """One team's self-assessment in one round."""
 
@@ -498,8 +576,13 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reopened_reason = models.TextField(blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = AssessmentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -520,6 +603,146 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team.name}, {self.round.name}"
+
+    @classmethod
+    @transaction.atomic
+    def start(cls, *, team: Team, round: Round) -> Assessment:
+        """The team's assessment for the round, with an unrated rating for every item."""
+        assessment, created = cls.objects.get_or_create(team=team, round=round)
+        if created:
+            Rating.objects.bulk_create(
+                Rating(assessment=assessment, item=item) for item in round.checklist.items.all()
+            )
+        return assessment
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_changeable(self) -> bool:
+        return not self.is_submitted and self.round.is_open
+
+    def previous_answers(self) -> dict[str, Rating]:
+        """The team's submitted ratings in the partnership's previous round, by item code."""
+        previous = self.round.previous()
+        if previous is None:
+            return {}
+        ratings = Rating.objects.filter(
+            assessment__team_id=self.team_id,
+            assessment__round=previous,
+            assessment__status=self.Status.SUBMITTED,
+        ).select_related("item", "assessment__round")
+        return {rating.item.code: rating for rating in ratings if rating.is_rated}
+
+    def _lock(self) -> Assessment:
+        locked = Assessment.objects.select_for_update().select_related("round").get(pk=self.pk)
+        if not locked.round.is_open:
+            raise AssessmentLockedError(
+                f"{locked.round.name} closed on {locked.round.closes_on:%-d %B %Y}, "
+                "so its answers can no longer be changed."
+            )
+        if locked.is_submitted:
+            raise AssessmentLockedError(
+                "This assessment has been submitted. Ask your partnership lead to reopen it "
+                "if it needs to change."
+            )
+        return locked
+
+    @transaction.atomic
+    def save_answers(self, answers: Mapping[int, Answer], *, version: int, by: User) -> bool:
+        """Write the answers (by item id) if the form was loaded at the current version.
+
+        Posting exactly what is already saved changes nothing and is never a conflict, so a
+        double click or a browser resubmit is harmless. Returns whether anything changed.
+        """
+        locked = self._lock()
+        ratings = {
+            rating.item_id: rating
+            for rating in Rating.objects.select_for_update().filter(assessment=locked)
+        }
+        saved = {item_id: rating.answer for item_id, rating in ratings.items()}
+        changed = {
+            item_id: answer
+            for item_id, answer in answers.items()
+            if item_id in saved and saved[item_id] != answer
+        }
+        if not changed:
+            return False
+        if version != locked.version:
+            raise ConflictError(saved=saved, version=locked.version)
+        for item_id, answer in changed.items():
+            rating = ratings[item_id]
+            rating.rag, rating.evidence, rating.next_step = (
+                answer.rag,
+                answer.evidence,
+                answer.next_step,
+            )
+            rating.updated_by = by
+            rating.save()
+        locked.version += 1
+        locked.status = self.Status.IN_PROGRESS
+        locked.save(update_fields=["version", "status", "updated_at"])
+        self.version, self.status = locked.version, locked.status
+        return True
+
+    @transaction.atomic
+    def submit(self, *, by: User) -> None:
+        locked = self._lock()
+        unrated = [
+            rating.item
+            for rating in locked.ratings.select_related("item").order_by(
+                "item__order", "item__code"
+            )
+            if not rating.is_rated
+        ]
+        if unrated:
+            raise UnratedItemsError(unrated)
+        locked.status = self.Status.SUBMITTED
+        locked.submitted_at = timezone.now()
+        locked.submitted_by = by
+        locked.version += 1
+        locked.save()
+        self.status, self.submitted_at, self.submitted_by, self.version = (
+            locked.status,
+            locked.submitted_at,
+            by,
+            locked.version,
+        )
+
+    @transaction.atomic
+    def reopen(self, *, by: User, reason: str) -> None:
+        locked = Assessment.objects.select_for_update().select_related("round").get(pk=self.pk)
+        if not locked.is_submitted:
+            raise AssessmentLockedError("Only a submitted assessment can be reopened.")
+        if not locked.round.is_open:
+            raise AssessmentLockedError(
+                f"{locked.round.name} has closed. An administrator can extend its closing "
+                "date first if the team needs to change its answers."
+            )
+        locked.status = self.Status.IN_PROGRESS
+        locked.reopened_reason = reason
+        locked.reopened_at = timezone.now()
+        locked.reopened_by = by
+        locked.version += 1
+        locked._change_reason = f"Reopened: {reason}"  # type: ignore[attr-defined]
+        locked.save()
+        self.refresh_from_db()
+
+    @transaction.atomic
+    def copy_previous_answers(self, *, by: User, version: int) -> int:
+        """Start from the last round's ratings and evidence; only on an untouched assessment."""
+        previous = self.previous_answers()
+        items = self.round.checklist.items.all()
+        answers = {
+            item.pk: Answer(rag=previous[item.code].rag, evidence=previous[item.code].evidence)
+            for item in items
+            if item.code in previous
+        }
+        if self.ratings.exclude(rag=Rag.UNRATED).exists() or not answers:
+            return 0
+        self.save_answers(answers, version=version, by=by)
+        return len(answers)
 
 
 class Rating(models.Model):
@@ -544,3 +767,11 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code}: {self.get_rag_display()}"
+
+    @property
+    def answer(self) -> Answer:
+        return Answer(rag=self.rag, evidence=self.evidence, next_step=self.next_step)
+
+    @property
+    def is_rated(self) -> bool:
+        return self.rag != Rag.UNRATED

@@ -6,4 +6,13 @@ app_name = "assessments"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("teams/<int:team_id>/rounds/<int:round_id>/start/", views.start, name="start"),
+    path("assessments/<int:pk>/", views.assessment_page, name="edit"),
+    path("assessments/<int:pk>/save/", views.save, name="save"),
+    path("assessments/<int:pk>/copy-last-round/", views.copy_previous, name="copy-previous"),
+    path("assessments/<int:pk>/check/", views.check_answers, name="check"),
+    path("assessments/<int:pk>/submit/", views.submit, name="submit"),
+    path("assessments/<int:pk>/submitted/", views.submitted, name="submitted"),
+    path("assessments/<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("assessments/<int:pk>/history/", views.history, name="history"),
 ]

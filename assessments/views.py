@@ -1,11 +1,35 @@
+"""Pages for practitioners rating their team and for partnership leads looking on.
+
+Every object comes through a lookup scoped to the signed-in person; anything else is a 404.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.models import User
 
-from .models import Partnership, Round, Team
+from .forms import ConflictChoiceForm, PageForm, RatingForm, ReopenForm
+from .history import assessment_changes
+from .models import (
+    Answer,
+    Assessment,
+    AssessmentLockedError,
+    ConflictError,
+    Item,
+    Partnership,
+    Rating,
+    Round,
+    Section,
+    Team,
+    UnratedItemsError,
+)
 
 
 class SignedInRequest(HttpRequest):
@@ -14,17 +38,379 @@ class SignedInRequest(HttpRequest):
     user: User
 
 
+def _assessment_for(user: User, pk: int) -> Assessment:
+    """An assessment the person may see: their own teams', or any in a partnership they lead."""
+    return get_object_or_404(Assessment.objects.visible_to(user).for_page(), pk=pk)
+
+
+def _changeable_assessment_for(user: User, pk: int) -> Assessment:
+    """An assessment of one of the person's own teams; leads look but do not touch."""
+    return get_object_or_404(Assessment.objects.changeable_by(user).for_page(), pk=pk)
+
+
+def _led_assessment_for(user: User, pk: int) -> Assessment:
+    return get_object_or_404(Assessment.objects.led_by(user).for_page(), pk=pk)
+
+
+@dataclass
+class TeamRound:
+    team: Team
+    round: Round
+    assessment: Assessment | None
+
+
+@dataclass
+class LedRound:
+    round: Round
+    assessments: dict[int, Assessment]
+    teams: list[Team]
+
+    @property
+    def rows(self) -> list[TeamRound]:
+        return [TeamRound(team, self.round, self.assessments.get(team.pk)) for team in self.teams]
+
+    @property
+    def submitted_count(self) -> int:
+        return sum(1 for a in self.assessments.values() if a.is_submitted)
+
+
 @login_required
 def home(request: SignedInRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    open_rounds = Round.objects.visible_to(user).open_on(today).select_related("partnership")
+    teams = list(Team.objects.of_member(user).for_home())
+    rounds = list(
+        Round.objects.visible_to(user).open_on(today).select_related("partnership", "checklist")
+    )
+    assessments = {
+        (a.team_id, a.round_id): a
+        for a in Assessment.objects.visible_to(user)
+        .filter(round__in=rounds)
+        .with_progress()
+        .select_related("round")
+    }
+    team_rounds = [
+        TeamRound(team, round_, assessments.get((team.pk, round_.pk)))
+        for team in teams
+        for round_ in rounds
+        if round_.partnership_id == team.organisation.partnership_id
+    ]
+    led = list(Partnership.objects.filter(leads__user=user))
+    led_teams = list(
+        Team.objects.filter(organisation__partnership__in=led, is_active=True).for_home()
+    )
+    led_rounds = [
+        LedRound(
+            round=round_,
+            assessments={a.team_id: a for (_, r), a in assessments.items() if r == round_.pk},
+            teams=[t for t in led_teams if t.organisation.partnership_id == round_.partnership_id],
+        )
+        for round_ in rounds
+        if round_.partnership in led
+    ]
     return render(
         request,
         "assessments/home.html",
+        {"team_rounds": team_rounds, "led_rounds": led_rounds, "led_partnerships": led},
+    )
+
+
+@login_required
+@require_POST
+def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse:
+    team = get_object_or_404(Team.objects.of_member(request.user), pk=team_id)
+    round_ = get_object_or_404(
+        Round.objects.filter(partnership_id=team.organisation.partnership_id), pk=round_id
+    )
+    if not round_.is_open:
+        messages.error(request, f"{round_.name} is not open, so it cannot be started.")
+        return redirect("assessments:home")
+    assessment = Assessment.start(team=team, round=round_)
+    return redirect("assessments:edit", assessment.pk)
+
+
+@dataclass
+class Entry:
+    """One item on the assessment page."""
+
+    item: Item
+    rating: Rating
+    form: RatingForm
+    previous: Rating | None = None
+    conflict: ConflictChoiceForm | None = None
+    saved: Answer | None = None
+
+
+def _entries(
+    assessment: Assessment, data: QueryDict | None = None, *, previous: bool = True
+) -> list[Entry]:
+    ratings = assessment.ratings.select_related("item__section", "updated_by").order_by(
+        "item__order", "item__code"
+    )
+    earlier = assessment.previous_answers() if previous else {}
+    return [
+        Entry(
+            item=rating.item,
+            rating=rating,
+            form=RatingForm(data, instance=rating, item=rating.item),
+            previous=earlier.get(rating.item.code),
+        )
+        for rating in ratings
+    ]
+
+
+def _by_section(entries: list[Entry]) -> list[tuple[Section | None, list[Entry]]]:
+    groups: list[tuple[Section | None, list[Entry]]] = []
+    for entry in entries:
+        section = entry.item.section
+        if not groups or groups[-1][0] != section:
+            groups.append((section, []))
+        groups[-1][1].append(entry)
+    return groups
+
+
+def _render_form(
+    request: SignedInRequest,
+    assessment: Assessment,
+    entries: list[Entry],
+    page: PageForm,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    error_list = [
+        (
+            f"#id_{entry.form.prefix}-rag" if field.name == "rag" else f"#{field.auto_id}",
+            f"{entry.item.code}: {error}",
+        )
+        for entry in entries
+        for field in entry.form
+        for error in field.errors
+    ]
+    return render(
+        request,
+        "assessments/assessment_form.html",
         {
-            "teams": Team.objects.of_member(user).for_home(),
-            "led_partnerships": Partnership.objects.filter(leads__user=user),
-            "open_rounds": open_rounds,
+            "assessment": assessment,
+            "sections": _by_section(entries),
+            "page": page,
+            "error_list": error_list,
+            "rated": sum(1 for e in entries if e.rating.is_rated),
+            "can_copy_previous": any(e.previous for e in entries)
+            and not any(e.rating.is_rated for e in entries),
         },
+        status=status,
+    )
+
+
+@login_required
+def assessment_page(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessment = _assessment_for(request.user, pk)
+    is_member = assessment.team.memberships.filter(user=request.user).exists()
+    if not (is_member and assessment.is_changeable):
+        return _render_read_only(request, assessment, is_member=is_member)
+    page = PageForm(initial={"version": assessment.version})
+    return _render_form(request, assessment, _entries(assessment), page)
+
+
+@login_required
+@require_POST
+def save(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessment = _changeable_assessment_for(request.user, pk)
+    page = PageForm(request.POST)
+    if not page.is_valid():
+        return render(
+            request,
+            "assessments/assessment_incomplete_post.html",
+            {"assessment": assessment},
+            status=400,
+        )
+    entries = _entries(assessment, request.POST)
+    if request.POST.get("resolving"):
+        _apply_conflict_choices(assessment, entries, request.POST)
+    if not all(entry.form.is_valid() for entry in entries):
+        return _render_form(request, assessment, entries, page)
+    if any(entry.conflict and not entry.conflict.is_valid() for entry in entries):
+        return _render_conflict(request, assessment, entries, page.cleaned_data["version"])
+    answers = {
+        entry.item.pk: entry.saved
+        if entry.conflict and entry.conflict.cleaned_data["keep"] == "saved" and entry.saved
+        else entry.form.answer()
+        for entry in entries
+    }
+    try:
+        assessment.save_answers(answers, version=page.cleaned_data["version"], by=request.user)
+    except ConflictError as conflict:
+        for entry in entries:
+            entry.saved = conflict.saved.get(entry.item.pk)
+        return _render_conflict(request, assessment, entries, conflict.version)
+    except AssessmentLockedError as error:
+        messages.error(request, f"Your answers were not saved. {error}")
+        return redirect("assessments:edit", assessment.pk)
+    if page.cleaned_data["action"] == "continue":
+        return redirect("assessments:check", assessment.pk)
+    messages.success(
+        request,
+        f"Your answers for {assessment.team.name} are saved. You can come back and change them "
+        f"until {assessment.round.closes_on:%-d %B %Y}.",
+    )
+    return redirect("assessments:home")
+
+
+def _apply_conflict_choices(assessment: Assessment, entries: list[Entry], data: QueryDict) -> None:
+    """On the conflict page's post: items whose posted answer differs from the saved one need a
+    choice between the two."""
+    saved = {rating.item_id: rating.answer for rating in assessment.ratings.all()}
+    for entry in entries:
+        entry.saved = saved.get(entry.item.pk)
+        if entry.form.is_valid() and entry.form.answer() != entry.saved:
+            entry.conflict = ConflictChoiceForm(data, item=entry.item)
+
+
+def _render_conflict(
+    request: SignedInRequest, assessment: Assessment, entries: list[Entry], version: int
+) -> HttpResponse:
+    for entry in entries:
+        if entry.saved is not None and entry.form.answer() != entry.saved and not entry.conflict:
+            entry.conflict = ConflictChoiceForm(item=entry.item)
+    differing = [entry for entry in entries if entry.conflict]
+    return render(
+        request,
+        "assessments/assessment_conflict.html",
+        {
+            "assessment": assessment,
+            "entries": entries,
+            "differing": differing,
+            "version": version,
+            "error_list": [
+                (f"#id_{e.conflict.prefix}-keep", f"{e.item.code}: choose which answer to keep")
+                for e in differing
+                if e.conflict and e.conflict.errors
+            ],
+        },
+        status=409,
+    )
+
+
+def _render_read_only(
+    request: SignedInRequest, assessment: Assessment, *, is_member: bool
+) -> HttpResponse:
+    entries = _entries(assessment)
+    return render(
+        request,
+        "assessments/assessment_read_only.html",
+        {
+            "assessment": assessment,
+            "sections": _by_section(entries),
+            "is_member": is_member,
+            "is_lead": assessment.round.partnership.leads.filter(user=request.user).exists(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def copy_previous(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessment = _changeable_assessment_for(request.user, pk)
+    page = PageForm(request.POST)
+    if not page.is_valid():
+        return redirect("assessments:edit", assessment.pk)
+    try:
+        copied = assessment.copy_previous_answers(
+            by=request.user, version=page.cleaned_data["version"]
+        )
+    except (AssessmentLockedError, ConflictError):
+        messages.error(request, "Nothing was copied: someone has changed this assessment.")
+        return redirect("assessments:edit", assessment.pk)
+    if copied:
+        messages.success(
+            request,
+            f"Copied last round's ratings and evidence for {copied} items. Check each one: "
+            "things may have changed since.",
+        )
+    return redirect("assessments:edit", assessment.pk)
+
+
+@login_required
+def check_answers(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessment = _changeable_assessment_for(request.user, pk)
+    if not assessment.is_changeable:
+        return redirect("assessments:edit", assessment.pk)
+    return _render_check(request, assessment, unrated=[])
+
+
+def _render_check(
+    request: SignedInRequest, assessment: Assessment, *, unrated: list[Item], status: int = 200
+) -> HttpResponse:
+    entries = _entries(assessment, previous=False)
+    edit_url = reverse("assessments:edit", args=[assessment.pk])
+    return render(
+        request,
+        "assessments/assessment_check.html",
+        {
+            "assessment": assessment,
+            "sections": _by_section(entries),
+            "error_list": [
+                (
+                    f"{edit_url}#item-{item.code}",
+                    f"Choose Red, Amber or Green for {item.code}: {item.statement}",
+                )
+                for item in unrated
+            ],
+            "edit_url": edit_url,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def submit(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessment = _changeable_assessment_for(request.user, pk)
+    if assessment.is_submitted:  # a second click on the button
+        return redirect("assessments:submitted", assessment.pk)
+    try:
+        assessment.submit(by=request.user)
+    except UnratedItemsError as error:
+        return _render_check(request, assessment, unrated=error.items, status=400)
+    except AssessmentLockedError as error:
+        messages.error(request, f"Your assessment was not submitted. {error}")
+        return redirect("assessments:edit", assessment.pk)
+    return redirect("assessments:submitted", assessment.pk)
+
+
+@login_required
+def submitted(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessment = _changeable_assessment_for(request.user, pk)
+    if not assessment.is_submitted:
+        return redirect("assessments:edit", assessment.pk)
+    return render(request, "assessments/assessment_submitted.html", {"assessment": assessment})
+
+
+@login_required
+def reopen(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessment = _led_assessment_for(request.user, pk)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment.reopen(by=request.user, reason=form.cleaned_data["reason"])
+        except AssessmentLockedError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Reopened {assessment.team.name}'s assessment. The team can change it now.",
+            )
+        return redirect("assessments:edit", assessment.pk)
+    return render(
+        request, "assessments/assessment_reopen.html", {"assessment": assessment, "form": form}
+    )
+
+
+@login_required
+def history(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessment = _assessment_for(request.user, pk)
+    return render(
+        request,
+        "assessments/assessment_history.html",
+        {"assessment": assessment, "changes": assessment_changes(assessment)},
     )

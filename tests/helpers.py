@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import (
+    Assessment,
     Checklist,
     Item,
     Organisation,
@@ -94,3 +95,36 @@ def add_member(user: User, team: Team) -> TeamMembership:
 
 def add_lead(user: User, partnership: Partnership) -> PartnershipLead:
     return PartnershipLead.objects.create(user=user, partnership=partnership)
+
+
+def form_data(
+    assessment: Assessment,
+    answers: dict[str, tuple[str, str, str]] | None = None,
+    *,
+    version: int | None = None,
+    action: str = "save",
+) -> dict[str, str]:
+    """What the assessment page posts: every item's current answer, with some changed.
+
+    answers maps item codes to (rag, evidence, next step); rag "" leaves an item unrated.
+    """
+    answers = answers or {}
+    data = {
+        "version": str(assessment.version if version is None else version),
+        "action": action,
+    }
+    for rating in assessment.ratings.select_related("item"):
+        prefix = f"item-{rating.item.pk}"
+        rag, evidence, next_step = answers.get(
+            rating.item.code,
+            ("" if rating.rag == "unrated" else rating.rag, rating.evidence, rating.next_step),
+        )
+        data[f"{prefix}-rag"] = rag
+        data[f"{prefix}-evidence"] = evidence
+        data[f"{prefix}-next_step"] = next_step
+    return data
+
+
+def rate_all(assessment: Assessment, rag: str = "green") -> dict[str, str]:
+    codes = assessment.ratings.values_list("item__code", flat=True)
+    return form_data(assessment, {code: (rag, f"Evidence {code}", "") for code in codes})

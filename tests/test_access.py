@@ -1,0 +1,199 @@
+"""Tenant isolation: every route that takes an identifier answers 404 to people outside its scope.
+
+The walk below finds every URL pattern with a parameter. A new route without a case here fails
+`test_every_route_with_an_identifier_has_an_access_case`, so isolation cannot be forgotten.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import User
+from assessments.models import Assessment, Rating
+
+from .conftest import World
+from .helpers import rate_all
+
+# Routes with identifiers that are protected another way, and where that is tested.
+EXEMPT = {
+    "admin:*": "staff only; every admin page is checked in test_admin.py",
+    "password_reset_confirm": "protected by a signed one-time token; tested in test_auth.py",
+}
+
+
+@dataclass
+class Case:
+    """Who must get a 404 for which objects, and who must not (so the 404 means something)."""
+
+    kwargs: Callable[[Assessment], dict[str, int]]
+    denied: Callable[[World], list[tuple[User, Assessment]]]
+    allowed: Callable[[World], list[tuple[User, Assessment]]]
+
+
+def _names(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def _routes_with_identifiers() -> list[str]:
+    names = []
+    for name, pattern in _names(get_resolver().url_patterns):
+        if name.startswith("admin:"):
+            continue
+        if (
+            pattern.pattern.converters
+            or getattr(pattern.pattern, "regex", None)
+            and "(?P<" in str(pattern.pattern)
+        ):
+            names.append(name)
+    return sorted(set(names))
+
+
+def _by_pk(assessment: Assessment) -> dict[str, int]:
+    return {"pk": assessment.pk}
+
+
+def _team_and_round(assessment: Assessment) -> dict[str, int]:
+    return {"team_id": assessment.team_id, "round_id": assessment.round_id}
+
+
+def _members_only(world: World) -> list[tuple[User, Assessment]]:
+    return [
+        (world.practitioner, _other_team(world)),
+        (world.practitioner, _outsider(world)),
+        (world.lead, _mine(world)),  # leads look, they do not change
+        (world.lead, _outsider(world)),
+        (world.outsider, _mine(world)),
+        (world.staff, _mine(world)),
+    ]
+
+
+def _visible(world: World) -> list[tuple[User, Assessment]]:
+    return [
+        (world.practitioner, _other_team(world)),
+        (world.practitioner, _outsider(world)),
+        (world.lead, _outsider(world)),
+        (world.outsider, _mine(world)),
+        (world.staff, _mine(world)),
+    ]
+
+
+def _leads_only(world: World) -> list[tuple[User, Assessment]]:
+    return [
+        (world.practitioner, _mine(world)),
+        (world.lead, _outsider(world)),
+        (world.outsider, _mine(world)),
+        (world.staff, _mine(world)),
+    ]
+
+
+def _mine(world: World) -> Assessment:
+    return Assessment.objects.get(team=world.team)
+
+
+def _other_team(world: World) -> Assessment:
+    return Assessment.objects.get(team=world.other_team)
+
+
+def _outsider(world: World) -> Assessment:
+    return Assessment.objects.get(team=world.outsider_team)
+
+
+def _member(world: World) -> list[tuple[User, Assessment]]:
+    return [(world.practitioner, _mine(world))]
+
+
+CASES: dict[str, Case] = {
+    "assessments:start": Case(_team_and_round, _members_only, _member),
+    "assessments:edit": Case(
+        _by_pk, _visible, lambda w: [(w.practitioner, _mine(w)), (w.lead, _mine(w))]
+    ),
+    "assessments:save": Case(_by_pk, _members_only, _member),
+    "assessments:copy-previous": Case(_by_pk, _members_only, _member),
+    "assessments:check": Case(_by_pk, _members_only, _member),
+    "assessments:submit": Case(_by_pk, _members_only, _member),
+    "assessments:submitted": Case(_by_pk, _members_only, _member),
+    "assessments:reopen": Case(_by_pk, _leads_only, lambda w: [(w.lead, _mine(w))]),
+    "assessments:history": Case(
+        _by_pk, _visible, lambda w: [(w.practitioner, _mine(w)), (w.lead, _mine(w))]
+    ),
+}
+
+
+@pytest.fixture
+def started(world: World) -> World:
+    for team, round_ in [
+        (world.team, world.round),
+        (world.other_team, world.round),
+        (world.outsider_team, world.outsider_round),
+    ]:
+        assessment = Assessment.start(team=team, round=round_)
+        assessment.ratings.filter(item__code="W01").update(rag="amber", evidence="Before")
+    return world
+
+
+def _snapshot() -> list[Any]:
+    return [
+        list(Assessment.objects.order_by("pk").values_list("pk", "status", "version")),
+        list(Rating.objects.order_by("pk").values_list("pk", "rag", "evidence", "next_step")),
+    ]
+
+
+def test_every_route_with_an_identifier_has_an_access_case() -> None:
+    routes = _routes_with_identifiers()
+    assert "assessments:edit" in routes  # the walk finds routes at all
+    missing = [name for name in routes if name not in CASES and name not in EXEMPT]
+    assert missing == [], f"add access cases for {missing}"
+
+
+@pytest.mark.parametrize("route", sorted(CASES))
+def test_people_outside_the_scope_get_404_and_change_nothing(
+    client: Client, started: World, route: str
+) -> None:
+    case = CASES[route]
+    before = _snapshot()
+    for user, assessment in case.denied(started):
+        client.force_login(user)
+        url = reverse(route, kwargs=case.kwargs(assessment))
+        post_data = {**rate_all(assessment, "red"), "reason": "Because", "action": "save"}
+        assert client.get(url).status_code in {404, 405}, (route, user.email, "GET")
+        assert client.post(url, post_data).status_code == 404, (route, user.email, "POST")
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("route", sorted(CASES))
+def test_people_inside_the_scope_are_let_in(client: Client, started: World, route: str) -> None:
+    case = CASES[route]
+    for user, assessment in case.allowed(started):
+        client.force_login(user)
+        url = reverse(route, kwargs=case.kwargs(assessment))
+        method = client.post if route in {"assessments:start", "assessments:save"} else client.get
+        response = method(url, {"version": assessment.version})
+        assert response.status_code != 404, (route, user.email)
+
+
+def test_unknown_identifiers_answer_404_in_our_style(client: Client, started: World) -> None:
+    client.force_login(started.practitioner)
+    for url in ["/assessments/999999/", "/assessments/999999/save/", "/teams/999/rounds/1/start/"]:
+        response = client.post(url) if "save" in url or "start" in url else client.get(url)
+        assert response.status_code == 404
+        assert "Page not found" in response.text
+        assert "IMH workforce toolkit" in response.text
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client: Client, started: World) -> None:
+    assessment = _mine(started)
+    for route, case in CASES.items():
+        response = client.get(reverse(route, kwargs=case.kwargs(assessment)))
+        if response.status_code == 405:
+            continue
+        assert response.status_code == 302, route
+        assert response["Location"].startswith(reverse("login"))

@@ -1,0 +1,376 @@
+"""A practitioner rates their team: start, save and resume, check answers, submit, reopen."""
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from assessments.models import Assessment, Rating, Round
+
+from .conftest import World
+from .helpers import add_member, form_data, make_round, make_user, rate_all
+
+
+@pytest.fixture
+def signed_in(client: Client, world: World) -> Client:
+    client.force_login(world.practitioner)
+    return client
+
+
+@pytest.fixture
+def assessment(world: World) -> Assessment:
+    return Assessment.start(team=world.team, round=world.round)
+
+
+def _answers(assessment: Assessment) -> dict[str, tuple[str, str, str]]:
+    return {
+        r.item.code: (r.rag, r.evidence, r.next_step)
+        for r in assessment.ratings.select_related("item")
+    }
+
+
+def _edit(assessment: Assessment) -> str:
+    return reverse("assessments:edit", args=[assessment.pk])
+
+
+def _save(assessment: Assessment) -> str:
+    return reverse("assessments:save", args=[assessment.pk])
+
+
+def test_home_offers_to_start_the_open_round(signed_in: Client, world: World) -> None:
+    page = signed_in.get(reverse("assessments:home")).text
+    assert "Health Visiting East" in page
+    assert "Not started" in page
+    assert reverse("assessments:start", args=[world.team.pk, world.round.pk]) in page
+
+
+def test_starting_creates_one_assessment_with_every_item_unrated(
+    signed_in: Client, world: World
+) -> None:
+    url = reverse("assessments:start", args=[world.team.pk, world.round.pk])
+    first = signed_in.post(url)
+    second = signed_in.post(url)  # a double click
+    assessment = Assessment.objects.get()
+    assert first["Location"] == second["Location"] == _edit(assessment)
+    assert list(assessment.ratings.values_list("rag", flat=True)) == ["unrated"] * 3
+
+
+def test_starting_a_closed_round_is_refused(signed_in: Client, world: World) -> None:
+    closed = make_round(
+        world.partnership, world.checklist, name="Old", opens_days_ago=90, closes_in_days=-30
+    )
+    response = signed_in.post(
+        reverse("assessments:start", args=[world.team.pk, closed.pk]), follow=True
+    )
+    assert "is not open" in response.text
+    assert not Assessment.objects.exists()
+
+
+def test_the_page_shows_every_item_with_descriptors_guidance_and_labels(
+    signed_in: Client, assessment: Assessment
+) -> None:
+    page = signed_in.get(_edit(assessment)).text
+    for code in ("W01", "W02", "W03"):
+        assert f'<span class="app-item__code">{code}</span>' in page
+    assert page.count('class="govuk-fieldset"') == 3
+    assert page.count("Not in place") == 3  # the Red descriptor beside the choice
+    assert "What tells you this?" in page
+    assert "What will you do next?" in page
+    assert "You can enter up to 2,000 characters" in page
+    assert "Save and come back later" in page
+
+
+def test_saving_part_of_the_assessment_and_coming_back(
+    signed_in: Client, assessment: Assessment
+) -> None:
+    data = form_data(assessment, {"W01": ("amber", "Half the team trained", "Book training")})
+    response = signed_in.post(_save(assessment), data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("assessments:home")
+
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.IN_PROGRESS
+    assert assessment.version == 1
+    answers = _answers(assessment)
+    assert answers["W01"] == ("amber", "Half the team trained", "Book training")
+    assert answers["W02"] == ("unrated", "", "")
+
+    home = signed_in.get(reverse("assessments:home")).text
+    assert "1 of 3 rated" in home
+    page = signed_in.get(_edit(assessment)).text
+    w01 = assessment.ratings.get(item__code="W01").item.pk
+    checked = re.findall(r'<input[^>]*type="radio"[^>]*checked>', page)
+    assert len(checked) == 1
+    assert f'name="item-{w01}-rag"' in checked[0]
+    assert 'value="amber"' in checked[0]
+    assert "Half the team trained" in page
+
+
+def test_continue_saves_then_shows_check_your_answers(
+    signed_in: Client, assessment: Assessment
+) -> None:
+    response = signed_in.post(_save(assessment), {**rate_all(assessment), "action": "continue"})
+    assert response["Location"] == reverse("assessments:check", args=[assessment.pk])
+    check = signed_in.get(response["Location"]).text
+    assert check.count(">Green</strong>") == 3
+    assert "Evidence W02" in check
+    assert f"{_edit(assessment)}#item-W02" in check  # the Change link goes back to the item
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (("purple", "", ""), "Choose Red, Amber or Green"),
+        (("red", "x" * 2001, ""), "Write 2,000 characters or fewer"),
+        (("red", "", "y" * 2001), "Write 2,000 characters or fewer"),
+    ],
+)
+def test_bad_answers_get_an_error_next_to_the_item_and_nothing_is_saved(
+    signed_in: Client, assessment: Assessment, answer: tuple[str, str, str], message: str
+) -> None:
+    data = form_data(assessment, {"W01": ("green", "ok", ""), "W02": answer})
+    response = signed_in.post(_save(assessment), data)
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert f"W02: {message}" in response.text
+    assert "govuk-form-group--error" in response.text
+    assessment.refresh_from_db()
+    assert assessment.version == 0
+    assert not assessment.ratings.exclude(rag="unrated").exists()
+
+
+def test_error_summary_links_to_the_first_radio_of_the_item(
+    signed_in: Client, assessment: Assessment
+) -> None:
+    item = assessment.ratings.get(item__code="W02").item
+    data = form_data(assessment, {"W02": ("purple", "", "")})
+    page = signed_in.post(_save(assessment), data).text
+    assert f'href="#id_item-{item.pk}-rag"' in page
+    assert f'id="id_item-{item.pk}-rag"' in page
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "-1"])
+def test_a_missing_or_garbled_version_saves_nothing(
+    signed_in: Client, assessment: Assessment, version: str | None
+) -> None:
+    data = rate_all(assessment)
+    if version is None:
+        del data["version"]
+    else:
+        data["version"] = version
+    response = signed_in.post(_save(assessment), data)
+    assert response.status_code == 400
+    assert "Your answers were not saved" in response.text
+    assert not assessment.ratings.exclude(rag="unrated").exists()
+
+
+def test_posting_the_same_form_twice_is_harmless(signed_in: Client, assessment: Assessment) -> None:
+    data = form_data(assessment, {"W01": ("red", "None trained", "")})
+    first = signed_in.post(_save(assessment), data)
+    second = signed_in.post(_save(assessment), data)  # same, now stale, version
+    assert first.status_code == second.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.version == 1
+    assert Rating.history.filter(assessment_id=assessment.pk, rag="red").count() == 1
+
+
+def test_a_stale_save_gets_the_conflict_page_and_overwrites_nothing(
+    client: Client, world: World, assessment: Assessment
+) -> None:
+    colleague = make_user("colleague@example.org", full_name="Casey Colleague")
+    add_member(colleague, world.team)
+    stale = form_data(assessment, {"W01": ("red", "Mine", "")})  # loaded at version 0
+
+    client.force_login(colleague)
+    client.post(_save(assessment), form_data(assessment, {"W01": ("green", "Theirs", "")}))
+
+    client.force_login(world.practitioner)
+    response = client.post(_save(assessment), stale)
+    assert response.status_code == 409
+    page = response.text
+    assert "Someone else has changed this assessment" in page
+    assert "Mine" in page
+    assert "Theirs" in page
+    assert "Casey Colleague" in page
+    assert _answers(assessment)["W01"] == ("green", "Theirs", "")
+
+
+def test_resolving_a_conflict_keeps_what_each_person_chose(
+    client: Client, world: World, assessment: Assessment
+) -> None:
+    colleague = make_user("colleague@example.org")
+    add_member(colleague, world.team)
+    items = {r.item.code: r.item.pk for r in assessment.ratings.select_related("item")}
+    stale = form_data(
+        assessment,
+        {"W01": ("red", "Mine 1", ""), "W02": ("red", "Mine 2", ""), "W03": ("", "", "")},
+    )
+    client.force_login(colleague)
+    client.post(
+        _save(assessment),
+        form_data(assessment, {"W01": ("green", "Theirs 1", ""), "W02": ("green", "Theirs 2", "")}),
+    )
+    client.force_login(world.practitioner)
+    conflict = client.post(_save(assessment), stale)
+    assert conflict.status_code == 409
+    version = conflict.context["version"]
+
+    resolution = {**stale, "version": str(version), "resolving": "1"}
+    missing_choice = client.post(_save(assessment), resolution)
+    assert missing_choice.status_code == 409
+    assert "choose which answer to keep" in missing_choice.text
+    assert _answers(assessment)["W01"] == ("green", "Theirs 1", "")
+
+    resolution[f"keep-{items['W01']}-keep"] = "mine"
+    resolution[f"keep-{items['W02']}-keep"] = "saved"
+    response = client.post(_save(assessment), resolution)
+    assert response.status_code == 302
+    answers = _answers(assessment)
+    assert answers["W01"] == ("red", "Mine 1", "")
+    assert answers["W02"] == ("green", "Theirs 2", "")
+    assert answers["W03"] == ("unrated", "", "")
+
+
+def test_submitting_with_unrated_items_lists_each_with_a_link(
+    signed_in: Client, assessment: Assessment
+) -> None:
+    signed_in.post(_save(assessment), form_data(assessment, {"W01": ("amber", "", "")}))
+    response = signed_in.post(reverse("assessments:submit", args=[assessment.pk]))
+    assert response.status_code == 400
+    assert "Rate every item before you submit" in response.text
+    for code in ("W02", "W03"):
+        assert f'href="{_edit(assessment)}#item-{code}"' in response.text
+    assert '#item-W01">Choose' not in response.text
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.IN_PROGRESS
+
+
+def test_submitting_a_complete_assessment_then_it_is_read_only(
+    signed_in: Client, world: World, assessment: Assessment
+) -> None:
+    signed_in.post(_save(assessment), rate_all(assessment))
+    response = signed_in.post(reverse("assessments:submit", args=[assessment.pk]))
+    assert response["Location"] == reverse("assessments:submitted", args=[assessment.pk])
+    confirmation = signed_in.get(response["Location"]).text
+    assert "Assessment submitted" in confirmation
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.SUBMITTED
+    assert assessment.submitted_by == world.practitioner
+
+    again = signed_in.post(reverse("assessments:submit", args=[assessment.pk]))
+    assert again["Location"] == reverse("assessments:submitted", args=[assessment.pk])
+
+    page = signed_in.get(_edit(assessment)).text
+    assert 'type="radio"' not in page
+    assert "cannot be changed unless your partnership lead reopens it" in page
+
+    refused = signed_in.post(_save(assessment), rate_all(assessment, "red"), follow=True)
+    assert "Your answers were not saved" in refused.text
+    assert set(assessment.ratings.values_list("rag", flat=True)) == {"green"}
+
+
+def test_a_lead_sees_answers_read_only_and_can_reopen_with_a_reason(
+    client: Client, world: World, assessment: Assessment
+) -> None:
+    client.force_login(world.practitioner)
+    client.post(_save(assessment), rate_all(assessment))
+    client.post(reverse("assessments:submit", args=[assessment.pk]))
+
+    client.force_login(world.lead)
+    page = client.get(_edit(assessment)).text
+    assert "Evidence W01" in page
+    assert 'type="radio"' not in page
+    assert "Reopen for the team" in page
+    assert client.post(_save(assessment), rate_all(assessment, "red")).status_code == 404
+
+    reopen_url = reverse("assessments:reopen", args=[assessment.pk])
+    empty = client.post(reopen_url, {"reason": ""})
+    assert "Enter why you are reopening the assessment" in empty.text
+    client.post(reopen_url, {"reason": "W03 evidence is from another team"})
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.IN_PROGRESS
+    assert assessment.reopened_by == world.lead
+
+    client.force_login(world.practitioner)
+    page = client.get(_edit(assessment)).text
+    assert "W03 evidence is from another team" in page
+    assert 'type="radio"' in page
+    history = client.get(reverse("assessments:history", args=[assessment.pk])).text
+    assert "Reopened" in history
+    assert "W03 evidence is from another team" in history
+
+
+def test_closed_rounds_accept_no_saves(
+    signed_in: Client, world: World, assessment: Assessment
+) -> None:
+    data = rate_all(assessment)
+    today = datetime.date.today()
+    Round.objects.filter(pk=world.round.pk).update(
+        opens_on=today - datetime.timedelta(days=60), closes_on=today - datetime.timedelta(days=1)
+    )
+    response = signed_in.post(_save(assessment), data, follow=True)
+    assert "Your answers were not saved" in response.text
+    assert "closed on" in response.text
+    assert not assessment.ratings.exclude(rag="unrated").exists()
+
+
+def test_last_rounds_rating_is_shown_and_copied_only_when_asked(
+    signed_in: Client, world: World
+) -> None:
+    earlier = make_round(
+        world.partnership,
+        world.checklist,
+        name="2025 round",
+        opens_days_ago=400,
+        closes_in_days=-300,
+    )
+    old = Assessment.start(team=world.team, round=earlier)
+    old.ratings.filter(item__code="W01").update(rag="red", evidence="Nobody trained")
+    old.ratings.filter(item__code="W02").update(rag="green", evidence="All trained")
+    Assessment.objects.filter(pk=old.pk).update(
+        status="submitted", submitted_at=datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
+    )
+    current = Assessment.start(team=world.team, round=world.round)
+
+    page = signed_in.get(_edit(current)).text
+    assert "Last round (2025 round) your team said" in page
+    assert "Start from last round" in page
+    assert not current.ratings.exclude(rag="unrated").exists()  # nothing copied silently
+
+    signed_in.post(
+        reverse("assessments:copy-previous", args=[current.pk]), {"version": current.version}
+    )
+    answers = _answers(current)
+    assert answers["W01"] == ("red", "Nobody trained", "")
+    assert answers["W02"] == ("green", "All trained", "")
+    assert answers["W03"] == ("unrated", "", "")
+    assert "Start from last round" not in signed_in.get(_edit(current)).text
+
+
+def test_history_shows_who_changed_what_from_what_to_what(
+    signed_in: Client, world: World, assessment: Assessment
+) -> None:
+    signed_in.post(_save(assessment), form_data(assessment, {"W01": ("amber", "Some", "")}))
+    assessment.refresh_from_db()
+    signed_in.post(_save(assessment), form_data(assessment, {"W01": ("green", "Some", "")}))
+    page = signed_in.get(reverse("assessments:history", args=[assessment.pk])).text
+    assert "Pat Practitioner" in page
+    assert "W01 rating" in page
+    rag_changes = [
+        (c.old, c.new)
+        for c in signed_in.get(reverse("assessments:history", args=[assessment.pk])).context[
+            "changes"
+        ]
+        if c.what == "W01 rating"
+    ]
+    assert rag_changes == [("Amber", "Green"), ("Not rated", "Amber")]
+
+
+def test_rag_values_are_never_shown_by_colour_alone(
+    signed_in: Client, assessment: Assessment
+) -> None:
+    signed_in.post(_save(assessment), rate_all(assessment, "amber"))
+    page = signed_in.get(reverse("assessments:check", args=[assessment.pk])).text
+    assert page.count("govuk-tag--orange") == page.count(">Amber</strong>") == 3
