@@ -4,7 +4,14 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.http import HttpRequest
 from django.utils import timezone
+
+
+def username_for_lockout(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The e-mail address as we store it, so 'Sam@X' and 'sam@x' share one failure count."""
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(raw).strip().lower()
 
 
 class UserManager(BaseUserManager["User"]):

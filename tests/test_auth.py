@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from .conftest import World
-from .helpers import PASSWORD, make_round
+from .helpers import PASSWORD, make_round, signs_in
 
 
 def test_sign_in_page_is_in_our_style_and_names_the_product(client: Client, db: None) -> None:
@@ -101,7 +101,7 @@ def test_password_reset_sends_a_working_link_whatever_the_case(
         form_page.redirect_chain[-1][0],
         {"new_password1": new_password, "new_password2": new_password},
     )
-    assert client.login(username="practitioner@example.org", password=new_password)
+    assert signs_in(client, "practitioner@example.org", new_password)
 
 
 def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(

@@ -10,6 +10,8 @@ from django.test import Client
 from accounts.models import User
 from assessments.models import Assessment, Checklist, Partnership, Round, Team
 
+from .helpers import signs_in
+
 CHECKLIST = Path(settings.BASE_DIR) / "fixtures" / "checklist.json"
 
 
@@ -63,4 +65,5 @@ def test_demo_logins_work_with_the_documented_password(client: Client) -> None:
     assert DEMO_PASSWORD in readme
     for email in ("admin@example.org", "lead@example.org", "practitioner@example.org"):
         assert email in readme
-        assert client.login(username=email, password=DEMO_PASSWORD), email
+        assert signs_in(client, email, DEMO_PASSWORD), email
+        client.logout()

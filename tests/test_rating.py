@@ -10,7 +10,7 @@ from django.urls import reverse
 from assessments.models import Assessment, Rating, Round
 
 from .conftest import World
-from .helpers import add_member, form_data, make_round, make_user, rate_all
+from .helpers import add_member, form_data, make_round, make_user, mark_submitted, rate_all
 
 
 @pytest.fixture
@@ -329,9 +329,7 @@ def test_last_rounds_rating_is_shown_and_copied_only_when_asked(
     old = Assessment.start(team=world.team, round=earlier)
     old.ratings.filter(item__code="W01").update(rag="red", evidence="Nobody trained")
     old.ratings.filter(item__code="W02").update(rag="green", evidence="All trained")
-    Assessment.objects.filter(pk=old.pk).update(
-        status="submitted", submitted_at=datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
-    )
+    mark_submitted(old)
     current = Assessment.start(team=world.team, round=world.round)
 
     page = signed_in.get(_edit(current)).text

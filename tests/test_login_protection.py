@@ -1,0 +1,85 @@
+"""Sign-in lockout after repeated failures, idle sessions, and signing out."""
+
+import datetime
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from .conftest import World
+from .helpers import PASSWORD
+
+
+def _attempt(client: Client, email: str, password: str, address: str = "10.0.0.1") -> int:
+    response = client.post(
+        reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=address
+    )
+    return response.status_code
+
+
+def test_ten_failures_lock_out_that_email_from_that_address(client: Client, world: World) -> None:
+    emails = ["practitioner@example.org", "Practitioner@Example.org"]  # one person, any case
+    for attempt in range(9):
+        assert _attempt(client, emails[attempt % 2], "wrong") == 200
+    assert _attempt(client, "PRACTITIONER@example.org", "wrong") == 429  # the tenth
+    response = client.post(
+        reverse("login"),
+        {"username": "practitioner@example.org", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert response.status_code == 429
+    assert "Too many attempts to sign in" in response.text
+    assert "paused for 15 minutes" in response.text
+    assert "reset it by e-mail" in response.text
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_nine_failures_do_not_lock_and_success_resets_the_count(
+    client: Client, world: World
+) -> None:
+    for _ in range(9):
+        _attempt(client, "practitioner@example.org", "wrong")
+    assert _attempt(client, "practitioner@example.org", PASSWORD) == 302
+    client.logout()
+    for _ in range(9):
+        _attempt(client, "practitioner@example.org", "wrong")
+    assert _attempt(client, "practitioner@example.org", PASSWORD) == 302
+
+
+def test_the_lockout_is_for_one_email_and_one_address(client: Client, world: World) -> None:
+    for _ in range(10):
+        _attempt(client, "practitioner@example.org", "wrong")
+    assert _attempt(client, "lead@example.org", PASSWORD) == 302  # another person, same address
+    client.logout()
+    assert _attempt(client, "practitioner@example.org", PASSWORD, "10.0.0.2") == 302
+
+
+def test_the_lockout_ends_after_fifteen_minutes(client: Client, world: World) -> None:
+    for _ in range(10):
+        _attempt(client, "practitioner@example.org", "wrong")
+    assert _attempt(client, "practitioner@example.org", PASSWORD) == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
+    assert _attempt(client, "practitioner@example.org", PASSWORD) == 302
+
+
+def test_sessions_end_after_the_idle_time(client: Client, world: World) -> None:
+    assert settings.SESSION_COOKIE_AGE == 60 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+    client.force_login(world.practitioner)
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + datetime.timedelta(minutes=5)
+    )
+    assert client.get(reverse("assessments:home")).status_code == 200
+    renewed = Session.objects.get(session_key=key).expire_date
+    assert renewed > timezone.now() + datetime.timedelta(minutes=55)  # activity pushes it on
+
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    response = client.get(reverse("assessments:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
