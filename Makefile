@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 UV := $(PYTHON) -m uv
 MANAGE := .venv/bin/python manage.py
 
-.PHONY: run test install check-python lint typecheck pytest vendor-govuk-frontend clean
+.PHONY: run test install check-python lint typecheck pytest chromium vendor-govuk-frontend clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -32,8 +32,22 @@ lint: install
 typecheck: install
 	.venv/bin/mypy .
 
-pytest: install
-	.venv/bin/pytest
+# The browser tests drive Debian's chromium; install it where we can, otherwise say how.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else \
+			echo "The browser tests need Chromium at $(CHROMIUM)."; \
+			echo "Install Debian's 'chromium' package (sudo apt-get install chromium),"; \
+			echo "or run: make test CHROMIUM=/path/to/chromium"; \
+			exit 1; \
+		fi; }
+
+pytest: install chromium
+	CHROMIUM=$(CHROMIUM) .venv/bin/pytest
 
 test: lint typecheck pytest
 

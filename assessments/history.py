@@ -36,7 +36,7 @@ def assessment_changes(assessment: Assessment) -> list[Change]:
         before = last.get(record.id, Answer())
         after = Answer(rag=record.rag, evidence=record.evidence, next_step=record.next_step)
         last[record.id] = after
-        who = str(record.history_user) if record.history_user else "Someone"
+        who = str(record.history_user) if record.history_user else "Not recorded"
         for field, label in FIELDS:
             old, new = getattr(before, field), getattr(after, field)
             if old != new:
@@ -50,19 +50,15 @@ def assessment_changes(assessment: Assessment) -> list[Change]:
                     )
                 )
 
-    previous_status = ""
+    previous = None
     for record in assessment.history.select_related("history_user").order_by("history_date"):
-        who = str(record.history_user) if record.history_user else "Someone"
-        if record.status != previous_status and record.status == Assessment.Status.SUBMITTED:
+        who = str(record.history_user) if record.history_user else "Not recorded"
+        if record.status == Assessment.Status.SUBMITTED and (
+            previous is None or previous.status != record.status
+        ):
             changes.append(Change(when=record.history_date, who=who, what="Submitted"))
-        elif previous_status == Assessment.Status.SUBMITTED and record.status != previous_status:
-            changes.append(
-                Change(
-                    when=record.history_date,
-                    who=who,
-                    what="Reopened",
-                    new=record.reopened_reason,
-                )
-            )
-        previous_status = record.status
+        if record.reopened_at and (previous is None or previous.reopened_at != record.reopened_at):
+            reason = record.reopened_reason
+            changes.append(Change(when=record.history_date, who=who, what="Reopened", new=reason))
+        previous = record
     return sorted(changes, key=lambda change: change.when, reverse=True)

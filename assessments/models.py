@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -204,6 +204,10 @@ class ChecklistLockedError(ValidationError):
     """Raised on any attempt to change a published or retired checklist's content."""
 
 
+# Items of published checklists, by (checklist id, publication time); see Checklist.items_by_id.
+_LOCKED_ITEMS: dict[tuple[int, datetime.datetime], dict[int, Item]] = {}
+
+
 class Checklist(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -269,6 +273,20 @@ class Checklist(models.Model):
                 "Create a new draft version to make changes.",
                 code="checklist_locked",
             )
+
+    def items_by_id(self) -> dict[int, Item]:
+        """The items, with their sections, in order. A published checklist never changes, so
+        each process loads it once; a draft is read afresh every time."""
+        if not self.is_locked or self.published_at is None:
+            return self._load_items()
+        key = (self.pk, self.published_at)
+        if key not in _LOCKED_ITEMS:
+            _LOCKED_ITEMS[key] = self._load_items()
+        return _LOCKED_ITEMS[key]
+
+    def _load_items(self) -> dict[int, Item]:
+        items = self.items.select_related("section").order_by("order", "code")
+        return {item.pk: item for item in items}
 
     def publication_problems(self) -> list[str]:
         """Why this checklist cannot be published yet, in words an admin can act on."""
@@ -502,6 +520,13 @@ class Answer:
         return self.rag != Rag.UNRATED
 
 
+@dataclass(frozen=True)
+class PreviousAnswer:
+    round_name: str
+    rag: str
+    evidence: str
+
+
 class AssessmentLockedError(Exception):
     """The assessment cannot be changed: it is submitted, or its round is not open."""
 
@@ -522,34 +547,33 @@ class UnratedItemsError(Exception):
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
-    def changeable_by(self, user: User) -> AssessmentQuerySet:
-        """Assessments the person may edit: those of their own teams."""
+    def with_roles_of(self, user: User) -> AssessmentQuerySet:
+        """Annotates is_member (of the team) and is_lead (of the round's partnership)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(team__in=TeamMembership.objects.filter(user=user).values("team"))
+        return self.annotate(
+            is_member=Exists(TeamMembership.objects.filter(team=OuterRef("team"), user=user)),
+            is_lead=Exists(
+                PartnershipLead.objects.filter(
+                    partnership=OuterRef("round__partnership"), user=user
+                )
+            ),
+        )
+
+    def changeable_by(self, user: User) -> AssessmentQuerySet:
+        """Assessments the person may edit: those of their own teams."""
+        return self.with_roles_of(user).filter(Q(is_member=True))
 
     def visible_to(self, user: User) -> AssessmentQuerySet:
         """Their own teams' assessments, and every one in the partnerships they lead."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(
-            Q(team__in=TeamMembership.objects.filter(user=user).values("team"))
-            | Q(round__partnership__in=_led_partnerships(user))
-        )
+        return self.with_roles_of(user).filter(Q(is_member=True) | Q(is_lead=True))
 
     def led_by(self, user: User) -> AssessmentQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(round__partnership__in=_led_partnerships(user))
+        return self.with_roles_of(user).filter(Q(is_lead=True))
 
     def for_page(self) -> AssessmentQuerySet:
-        return self.select_related(
-            "team__organisation__partnership",
-            "round__partnership",
-            "round__checklist",
-            "submitted_by",
-            "reopened_by",
-        )
+        # Only what every assessment page shows; who submitted or reopened loads when shown.
+        return self.select_related("team__organisation", "round__checklist")
 
     def with_progress(self) -> AssessmentQuerySet:
         return self.annotate(
@@ -623,17 +647,26 @@ class Assessment(models.Model):
     def is_changeable(self) -> bool:
         return not self.is_submitted and self.round.is_open
 
-    def previous_answers(self) -> dict[str, Rating]:
+    def previous_answers(self) -> dict[str, PreviousAnswer]:
         """The team's submitted ratings in the partnership's previous round, by item code."""
-        previous = self.round.previous()
-        if previous is None:
-            return {}
-        ratings = Rating.objects.filter(
-            assessment__team_id=self.team_id,
-            assessment__round=previous,
-            assessment__status=self.Status.SUBMITTED,
-        ).select_related("item", "assessment__round")
-        return {rating.item.code: rating for rating in ratings if rating.is_rated}
+        previous_round = (
+            Round.objects.filter(
+                partnership_id=self.round.partnership_id, opens_on__lt=self.round.opens_on
+            )
+            .order_by("-opens_on")
+            .values("pk")[:1]
+        )
+        rows = (
+            Rating.objects.filter(
+                assessment__team_id=self.team_id,
+                assessment__round=Subquery(previous_round),
+                assessment__status=self.Status.SUBMITTED,
+            )
+            .exclude(rag=Rag.UNRATED)
+            .order_by()
+            .values_list("item__code", "assessment__round__name", "rag", "evidence")
+        )
+        return {code: PreviousAnswer(name, rag, evidence) for code, name, rag, evidence in rows}
 
     def _lock(self) -> Assessment:
         locked = Assessment.objects.select_for_update().select_related("round").get(pk=self.pk)
@@ -679,6 +712,7 @@ class Assessment(models.Model):
                 answer.next_step,
             )
             rating.updated_by = by
+            rating._history_user = by  # type: ignore[attr-defined]  # outside a request too
             rating.save()
         locked.version += 1
         locked.status = self.Status.IN_PROGRESS
@@ -702,6 +736,7 @@ class Assessment(models.Model):
         locked.submitted_at = timezone.now()
         locked.submitted_by = by
         locked.version += 1
+        locked._history_user = by  # type: ignore[attr-defined]
         locked.save()
         self.status, self.submitted_at, self.submitted_by, self.version = (
             locked.status,
@@ -726,6 +761,7 @@ class Assessment(models.Model):
         locked.reopened_by = by
         locked.version += 1
         locked._change_reason = f"Reopened: {reason}"  # type: ignore[attr-defined]
+        locked._history_user = by  # type: ignore[attr-defined]
         locked.save()
         self.refresh_from_db()
 
@@ -759,7 +795,7 @@ class Rating(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["assessment", "item__order", "item__code"]
+        ordering = ["assessment_id", "item__order", "item__code"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "item"], name="rating_unique_per_item"),
             models.CheckConstraint(condition=Q(rag__in=Rag.values), name="rating_rag_valid"),

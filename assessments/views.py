@@ -24,12 +24,19 @@ from .models import (
     ConflictError,
     Item,
     Partnership,
+    PreviousAnswer,
+    Rag,
     Rating,
     Round,
     Section,
     Team,
     UnratedItemsError,
 )
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and the benchmark's baseline: answers without touching the database."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 class SignedInRequest(HttpRequest):
@@ -131,32 +138,60 @@ def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse
 
 @dataclass
 class Entry:
-    """One item on the assessment page."""
+    """One item on the assessment page: its saved rating, and the posted form if there is one."""
 
     item: Item
     rating: Rating
-    form: RatingForm
-    previous: Rating | None = None
+    form: RatingForm | None = None
+    previous: PreviousAnswer | None = None
     conflict: ConflictChoiceForm | None = None
     saved: Answer | None = None
+
+    @property
+    def prefix(self) -> str:
+        return f"item-{self.item.pk}"
+
+    def value(self, field: str) -> str:
+        """What the page should show: what was posted, else what is saved."""
+        if self.form is not None:
+            return str(self.form[field].value() or "")
+        value = str(getattr(self.rating, field))
+        return "" if value == Rag.UNRATED else value
+
+    def errors(self, field: str) -> list[str]:
+        if self.form is None:
+            return []
+        return [str(error) for error in self.form.errors.get(field, [])]
+
+    def answer(self) -> Answer:
+        assert self.form is not None
+        return self.form.answer()
 
 
 def _entries(
     assessment: Assessment, data: QueryDict | None = None, *, previous: bool = True
 ) -> list[Entry]:
-    ratings = assessment.ratings.select_related("item__section", "updated_by").order_by(
-        "item__order", "item__code"
-    )
+    """The page's items in order. Forms are built only for a post: showing needs none."""
+    items = assessment.round.checklist.items_by_id()
+    ratings = assessment.ratings.order_by()
+    if data is not None:  # a post may end on the conflict page, which names who saved
+        ratings = ratings.select_related("updated_by")
     earlier = assessment.previous_answers() if previous else {}
-    return [
-        Entry(
-            item=rating.item,
-            rating=rating,
-            form=RatingForm(data, instance=rating, item=rating.item),
-            previous=earlier.get(rating.item.code),
+    entries = []
+    for rating in ratings:
+        rating.item = items[rating.item_id]
+        entries.append(
+            Entry(
+                item=rating.item,
+                rating=rating,
+                form=RatingForm(data, instance=rating, item=rating.item)
+                if data is not None
+                else None,
+                previous=earlier.get(rating.item.code),
+            )
         )
-        for rating in ratings
-    ]
+    position = {item_id: index for index, item_id in enumerate(items)}
+    return sorted(entries, key=lambda entry: position[entry.item.pk])
 
 
 def _by_section(entries: list[Entry]) -> list[tuple[Section | None, list[Entry]]]:
@@ -178,13 +213,10 @@ def _render_form(
     status: int = 200,
 ) -> HttpResponse:
     error_list = [
-        (
-            f"#id_{entry.form.prefix}-rag" if field.name == "rag" else f"#{field.auto_id}",
-            f"{entry.item.code}: {error}",
-        )
+        (f"#id_{entry.prefix}-{field}", f"{entry.item.code}: {error}")
         for entry in entries
-        for field in entry.form
-        for error in field.errors
+        for field in RatingForm.Meta.fields
+        for error in entry.errors(field)
     ]
     return render(
         request,
@@ -195,6 +227,7 @@ def _render_form(
             "page": page,
             "error_list": error_list,
             "rated": sum(1 for e in entries if e.rating.is_rated),
+            "item_count": len(entries),
             "can_copy_previous": any(e.previous for e in entries)
             and not any(e.rating.is_rated for e in entries),
         },
@@ -205,7 +238,7 @@ def _render_form(
 @login_required
 def assessment_page(request: SignedInRequest, pk: int) -> HttpResponse:
     assessment = _assessment_for(request.user, pk)
-    is_member = assessment.team.memberships.filter(user=request.user).exists()
+    is_member = assessment.is_member  # type: ignore[attr-defined]
     if not (is_member and assessment.is_changeable):
         return _render_read_only(request, assessment, is_member=is_member)
     page = PageForm(initial={"version": assessment.version})
@@ -227,14 +260,14 @@ def save(request: SignedInRequest, pk: int) -> HttpResponse:
     entries = _entries(assessment, request.POST)
     if request.POST.get("resolving"):
         _apply_conflict_choices(assessment, entries, request.POST)
-    if not all(entry.form.is_valid() for entry in entries):
+    if not all(entry.form is not None and entry.form.is_valid() for entry in entries):
         return _render_form(request, assessment, entries, page)
     if any(entry.conflict and not entry.conflict.is_valid() for entry in entries):
         return _render_conflict(request, assessment, entries, page.cleaned_data["version"])
     answers = {
         entry.item.pk: entry.saved
         if entry.conflict and entry.conflict.cleaned_data["keep"] == "saved" and entry.saved
-        else entry.form.answer()
+        else entry.answer()
         for entry in entries
     }
     try:
@@ -262,7 +295,7 @@ def _apply_conflict_choices(assessment: Assessment, entries: list[Entry], data: 
     saved = {rating.item_id: rating.answer for rating in assessment.ratings.all()}
     for entry in entries:
         entry.saved = saved.get(entry.item.pk)
-        if entry.form.is_valid() and entry.form.answer() != entry.saved:
+        if entry.form is not None and entry.form.is_valid() and entry.answer() != entry.saved:
             entry.conflict = ConflictChoiceForm(data, item=entry.item)
 
 
@@ -270,7 +303,7 @@ def _render_conflict(
     request: SignedInRequest, assessment: Assessment, entries: list[Entry], version: int
 ) -> HttpResponse:
     for entry in entries:
-        if entry.saved is not None and entry.form.answer() != entry.saved and not entry.conflict:
+        if entry.saved is not None and entry.answer() != entry.saved and not entry.conflict:
             entry.conflict = ConflictChoiceForm(item=entry.item)
     differing = [entry for entry in entries if entry.conflict]
     return render(
@@ -302,7 +335,7 @@ def _render_read_only(
             "assessment": assessment,
             "sections": _by_section(entries),
             "is_member": is_member,
-            "is_lead": assessment.round.partnership.leads.filter(user=request.user).exists(),
+            "is_lead": assessment.is_lead,  # type: ignore[attr-defined]
         },
     )
 

@@ -197,3 +197,9 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client, started: World)
             continue
         assert response.status_code == 302, route
         assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_health_check_answers_anyone_and_says_nothing_else(client: Client) -> None:
+    response = client.get(reverse("assessments:healthz"))
+    assert response.status_code == 200
+    assert response.content == b"ok"

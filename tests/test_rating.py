@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessments.models import Assessment, Rating, Round
+from assessments.models import Assessment, Item, Rating, Round
 
 from .conftest import World
 from .helpers import add_member, form_data, make_round, make_user, mark_submitted, rate_all
@@ -372,3 +372,21 @@ def test_rag_values_are_never_shown_by_colour_alone(
     signed_in.post(_save(assessment), rate_all(assessment, "amber"))
     page = signed_in.get(reverse("assessments:check", args=[assessment.pk])).text
     assert page.count("govuk-tag--orange") == page.count(">Amber</strong>") == 3
+
+
+def test_text_from_people_is_escaped_on_the_assessment_page(
+    signed_in: Client, assessment: Assessment
+) -> None:
+    # A raw update bypasses the published-checklist guard, as a hostile admin import might.
+    Item.objects.filter(code="W01").update(
+        statement='<script>alert("s")</script>', guidance="<b>bold</b>\nline two"
+    )
+    signed_in.post(
+        _save(assessment), form_data(assessment, {"W02": ("red", '"><img src=x onerror=1>', "")})
+    )
+    page = signed_in.get(_edit(assessment)).text
+    assert '<script>alert("s")</script>' not in page
+    assert "&lt;script&gt;alert(&quot;s&quot;)&lt;/script&gt;" in page
+    assert "&lt;b&gt;bold&lt;/b&gt;<br>line two" in page
+    assert "<img src=x" not in page
+    assert "&quot;&gt;&lt;img src=x onerror=1&gt;" in page

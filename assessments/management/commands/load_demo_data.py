@@ -294,7 +294,7 @@ class Command(BaseCommand):
         )
         for item, rag in zip(items, rags, strict=True):
             rated = rag != Rag.UNRATED
-            Rating.objects.create(
+            rating = Rating(
                 assessment=assessment,
                 item=item,
                 rag=rag,
@@ -302,6 +302,8 @@ class Command(BaseCommand):
                 next_step=rng.choice(NEXT_STEPS[rag]) if rated else "",
                 updated_by=rater if rated else None,
             )
+            rating._history_user = rater  # type: ignore[attr-defined]  # no request here
+            rating.save()
         # auto_now stamps today; the demo's history should read as it would have happened.
         assessment.ratings.update(updated_at=submitted_at)
         Assessment.objects.filter(pk=assessment.pk).update(updated_at=submitted_at)

@@ -1,0 +1,259 @@
+"""Benchmark: the logged-in assessment page against a trivial view, served by gunicorn.
+
+    .venv/bin/python -m tests.benchmarks.assessment_page [--seconds 10] [--clients 8]
+
+Needs PostgreSQL on 127.0.0.1:5432 (override with BENCH_DATABASE_URL). It creates a fresh
+database `imh_bench`, loads the demo data, starts gunicorn on loopback with production
+settings, and drives both URLs with the same number of concurrent keep-alive clients, one
+after the other in one run. It prints requests per second and latency for each, and the ratio
+of the page's throughput to the trivial view's. The load comes from ApacheBench (`ab`, Debian
+package apache2-utils) when it is installed; otherwise from Python threads, which take a large
+share of the same two cores and so flatter the ratio. Use ab for figures you record.
+"""
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/imh_bench")
+SERVER_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_HSTS_SECONDS": "0",
+    "DATABASE_URL": DATABASE_URL,
+    "CONN_MAX_AGE": "60",
+    "EMAIL_HOST": "smtp.invalid",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def manage(*args: str) -> str:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **SERVER_ENV},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def fresh_database() -> None:
+    import psycopg
+
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def session_and_page() -> tuple[str, str]:
+    """A signed-in session cookie for the demo practitioner, and their assessment's URL."""
+    script = (
+        "from django.test import Client; from accounts.models import User; "
+        "from assessments.models import Assessment; "
+        "u = User.objects.get(email='practitioner@example.org'); c = Client(); c.force_login(u); "
+        "a = Assessment.objects.changeable_by(u).get(status='in_progress'); "
+        "print(c.cookies['sessionid'].value, f'/assessments/{a.pk}/')"
+    )
+    cookie, path = manage("shell", "--no-imports", "-c", script).strip().splitlines()[-1].split()
+    return cookie, path
+
+
+def wait_until_serving(port: int) -> None:
+    """gunicorn binds before its workers have loaded Django: wait for a real answer."""
+    for _ in range(300):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz/", headers={"Host": "127.0.0.1"})
+            if connection.getresponse().status == 200:
+                return
+        except (http.client.HTTPException, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def drive(port: int, path: str, cookie: str, clients: int, seconds: float) -> dict[str, float]:
+    """Load one URL: with ApacheBench (C, light on the shared CPU) when installed, else threads."""
+    if shutil.which("ab"):
+        return drive_with_ab(port, path, cookie, clients, seconds)
+    return drive_with_threads(port, path, cookie, clients, seconds)
+
+
+def drive_with_ab(
+    port: int, path: str, cookie: str, clients: int, seconds: float
+) -> dict[str, float]:
+    result = subprocess.run(  # noqa: S603
+        [
+            "ab",
+            "-q",
+            "-c",
+            str(clients),
+            "-t",
+            str(seconds),
+            "-n",
+            "1000000",
+            "-C",
+            f"sessionid={cookie}",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+    if "Requests per second" not in out:
+        raise RuntimeError(f"ab gave no figures:\n{out}\n{result.stderr}")
+    percentile = dict(re.findall(r"^\s+(\d+)%\s+(\d+)", out, flags=re.MULTILINE))
+    non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", out)
+    return {
+        "requests": float(re.search(r"Complete requests:\s+(\d+)", out).group(1)),  # type: ignore[union-attr]
+        "errors": float(re.search(r"Failed requests:\s+(\d+)", out).group(1))  # type: ignore[union-attr]
+        + (float(non_2xx.group(1)) if non_2xx else 0),
+        "rps": float(re.search(r"Requests per second:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": float(percentile["50"]),
+        "p95_ms": float(percentile["95"]),
+    }
+
+
+def drive_with_threads(
+    port: int, path: str, cookie: str, clients: int, seconds: float
+) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": f"sessionid={cookie}", "Host": "127.0.0.1"}
+        mine: list[float] = []
+        failed = 0
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    failed += 1
+            except (http.client.HTTPException, OSError):
+                failed += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            mine.append(time.perf_counter() - start)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    options = parser.parse_args()
+
+    print("Preparing a fresh PostgreSQL database with the demo data…", flush=True)
+    fresh_database()
+    manage("migrate", "--no-input")
+    manage("load_demo_data")
+    manage("collectstatic", "--no-input", "--clear")
+    cookie, page = session_and_page()
+
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "imh_toolkit.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(options.workers),
+            "--threads",
+            str(options.threads),
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **SERVER_ENV},
+    )
+    try:
+        wait_until_serving(port)
+        for path in ("/healthz/", page):  # warm up every worker and connection
+            drive(port, path, cookie, options.clients, 2)
+        trivial = drive(port, "/healthz/", cookie, options.clients, options.seconds)
+        assessment = drive(port, page, cookie, options.clients, options.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    tool = (
+        "ApacheBench (ab)"
+        if shutil.which("ab")
+        else "Python threads (install apache2-utils for ab)"
+    )
+    print(f"\nload generator: {tool}")
+    print(
+        f"gunicorn: {options.workers} workers x {options.threads} threads on "
+        f"{os.cpu_count()} cores; {options.clients} concurrent clients; "
+        f"{options.seconds:g} s each\n"
+    )
+    print(f"{'view':<28}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}")
+    for name, figures in (("trivial view (/healthz/)", trivial), ("assessment page", assessment)):
+        print(
+            f"{name:<28}{figures['requests']:>10.0f}{figures['errors']:>8.0f}"
+            f"{figures['rps']:>10.1f}{figures['p50_ms']:>10.1f}{figures['p95_ms']:>10.1f}"
+        )
+    ratio = assessment["rps"] / trivial["rps"]
+    print(f"\nthroughput ratio, assessment page / trivial view: {ratio:.3f} (target >= 0.05)")
+    print(f"assessment page p95: {assessment['p95_ms']:.1f} ms (target < 100 ms)")
+
+
+if __name__ == "__main__":
+    main()

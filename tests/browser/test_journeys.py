@@ -1,0 +1,279 @@
+"""Real people in a real browser: the practitioner's whole journey by keyboard, without
+JavaScript, the conflict between two people, and axe-core on every page they see."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from accounts.models import User
+from assessments.models import Assessment, Checklist, Rating, Round
+
+from ..helpers import (
+    PASSWORD,
+    add_lead,
+    add_member,
+    make_partnership,
+    make_round,
+    make_team,
+    make_user,
+    mark_submitted,
+)
+from .conftest import assert_accessible, new_context
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Journey:
+    url: str
+    round: Round
+    practitioner: User
+    colleague: User
+    lead: User
+
+
+@pytest.fixture
+def journey(live_server: LiveServer, transactional_db: None) -> Journey:
+    call_command("loaddata", Path(settings.BASE_DIR) / "fixtures" / "checklist.json", verbosity=0)
+    partnership = make_partnership("Lakeside Partnership")
+    team = make_team(partnership, "Health Visiting West")
+    round_ = make_round(partnership, Checklist.objects.get(), name="2026 workforce round")
+    practitioner = make_user("practitioner@example.org", full_name="Pat Practitioner")
+    colleague = make_user("colleague@example.org", full_name="Casey Colleague")
+    lead = make_user("lead@example.org", full_name="Lee Lead")
+    add_member(practitioner, team)
+    add_member(colleague, team)
+    add_lead(lead, partnership)
+    return Journey(live_server.url, round_, practitioner, colleague, lead)
+
+
+def tab_to(page: Page, selector: str, limit: int = 400) -> None:
+    """Press Tab until the element matching selector has focus, as a keyboard user would."""
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def sign_in_by_keyboard(page: Page, url: str, email: str) -> None:
+    page.goto(f"{url}/sign-in/")
+    tab_to(page, "#id_username")
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{url}/")
+
+
+def sign_in(page: Page, url: str, email: str) -> None:
+    page.goto(f"{url}/sign-in/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button.govuk-button")
+    page.wait_for_url(f"{url}/")
+
+
+def rate_by_keyboard(page: Page, item_id: int, arrow_presses: int, evidence: str) -> None:
+    """Focus the item's radios, pick Red (0), Amber (1) or Green (2), then write evidence."""
+    tab_to(page, f'input[name="item-{item_id}-rag"]')
+    page.keyboard.press("Space")
+    for _ in range(arrow_presses):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.type(evidence)
+
+
+def test_a_practitioner_rates_every_item_by_keyboard_saves_resumes_and_submits(
+    browser: Browser, journey: Journey
+) -> None:
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in_by_keyboard(page, journey.url, "practitioner@example.org")
+    assert_accessible(page, "the home page")
+    expect(page.locator("main")).to_contain_text("Not started")
+
+    tab_to(page, "main button.govuk-button")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/assessments/*/")
+    assert_accessible(page, "the empty assessment page")
+    items = list(journey.round.checklist.items.order_by("order").values_list("pk", "code"))
+    assert len(items) == 11
+
+    for item_id, code in items[:5]:
+        rate_by_keyboard(page, item_id, 1, f"Evidence for {code}")
+    tab_to(page, 'button[value="save"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{journey.url}/")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("are saved")
+    expect(page.locator("main")).to_contain_text("5 of 11 rated")
+
+    tab_to(page, "main a.govuk-button")  # Continue
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/assessments/*/")
+    for item_id, code in items[5:]:
+        rate_by_keyboard(page, item_id, 2, f"Evidence for {code}")
+    tab_to(page, 'button[value="continue"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/check/")
+    expect(page.locator("h1")).to_have_text("Check your answers before submitting")
+    assert_accessible(page, "check your answers")
+
+    tab_to(page, "main form button.govuk-button")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/submitted/")
+    expect(page.locator(".govuk-panel__title")).to_have_text("Assessment submitted")
+    assert_accessible(page, "the confirmation page")
+
+    assessment = Assessment.objects.get()
+    assert assessment.status == Assessment.Status.SUBMITTED
+    rags = dict(assessment.ratings.values_list("item__code", "rag"))
+    assert [rags[code] for _, code in items] == ["amber"] * 5 + ["green"] * 6
+    assert Rating.objects.get(assessment=assessment, item__code="W03").evidence == (
+        "Evidence for W03"
+    )
+
+    page.goto(f"{journey.url}/assessments/{assessment.pk}/")
+    expect(page.locator("main")).to_contain_text("cannot be changed unless your partnership lead")
+    assert page.locator('input[type="radio"]').count() == 0
+    assert_accessible(page, "the read-only assessment page")
+    context.close()
+
+
+def test_the_whole_journey_works_without_javascript(browser: Browser, journey: Journey) -> None:
+    context = new_context(browser, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, journey.url, "practitioner@example.org")
+    page.click("main button.govuk-button")  # Start
+    page.wait_for_url("**/assessments/*/")
+
+    long_text = "x" * 2001
+    first = journey.round.checklist.items.order_by("order").first()
+    assert first is not None
+    page.fill(f"#id_item-{first.pk}-evidence", long_text)
+    page.click('button[value="continue"]')
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "W01: Write 2,000 characters or fewer"
+    )
+
+    page.fill(f"#id_item-{first.pk}-evidence", "Short")
+    for item in journey.round.checklist.items.all():
+        page.check(f'input[name="item-{item.pk}-rag"][value="red"]')
+    page.click('button[value="continue"]')
+    page.wait_for_url("**/check/")
+    page.click("main form button.govuk-button")
+    page.wait_for_url("**/submitted/")
+    expect(page.locator(".govuk-panel__title")).to_have_text("Assessment submitted")
+    assert set(Rating.objects.values_list("rag", flat=True)) == {"red"}
+    context.close()
+
+
+def test_submitting_with_gaps_lists_the_unrated_items(browser: Browser, journey: Journey) -> None:
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, journey.url, "practitioner@example.org")
+    page.click("main button.govuk-button")
+    page.wait_for_url("**/assessments/*/")
+    first = journey.round.checklist.items.order_by("order").first()
+    assert first is not None
+    page.fill(f"#id_item-{first.pk}-next_step", "y" * 2001)
+    page.click('button[value="continue"]')
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("W01: Write 2,000 characters or fewer")
+    expect(summary).to_be_focused()
+    expect(page.locator(f"#id_item-{first.pk}-next_step-error")).to_be_visible()
+    assert_accessible(page, "the assessment page with errors")
+    page.fill(f"#id_item-{first.pk}-next_step", "Book training")
+    page.click('button[value="continue"]')
+    page.wait_for_url("**/check/")
+    page.click("main form button.govuk-button")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Rate every item before you submit")
+    assert summary.locator("a").count() == 11
+    expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary
+    assert_accessible(page, "check your answers with errors")
+    context.close()
+
+
+def test_two_people_editing_at_once_get_the_conflict_page_and_choose(
+    browser: Browser, journey: Journey
+) -> None:
+    mine, theirs = new_context(browser), new_context(browser)
+    me, colleague = mine.new_page(), theirs.new_page()
+    sign_in(me, journey.url, "practitioner@example.org")
+    sign_in(colleague, journey.url, "colleague@example.org")
+    me.click("main button.govuk-button")
+    me.wait_for_url("**/assessments/*/")
+    colleague.goto(me.url)
+    w01 = journey.round.checklist.items.get(code="W01")
+
+    colleague.check(f'input[name="item-{w01.pk}-rag"][value="green"]')
+    colleague.fill(f"#id_item-{w01.pk}-evidence", "Colleague says all trained")
+    colleague.click('button[value="save"] >> nth=-1')
+    colleague.wait_for_url(f"{journey.url}/")
+
+    me.check(f'input[name="item-{w01.pk}-rag"][value="red"]')
+    me.fill(f"#id_item-{w01.pk}-evidence", "I say nobody trained")
+    me.click('button[value="save"] >> nth=-1')
+    expect(me.locator("h1")).to_have_text("Someone else has changed this assessment")
+    expect(me.locator("main")).to_contain_text("Colleague says all trained")
+    expect(me.locator("main")).to_contain_text("I say nobody trained")
+    assert_accessible(me, "the conflict page")
+    rating = Rating.objects.get(item=w01)
+    assert rating.evidence == "Colleague says all trained"
+
+    me.click("button.govuk-button")  # without choosing: an error, nothing saved
+    expect(me.locator(".govuk-error-summary")).to_contain_text("W01: choose which answer to keep")
+    assert_accessible(me, "the conflict page with errors")
+    me.check("text=Keep my answer")
+    me.click("button.govuk-button")
+    me.wait_for_url(f"{journey.url}/")
+    rating.refresh_from_db()
+    assert (rating.rag, rating.evidence) == ("red", "I say nobody trained")
+    mine.close()
+    theirs.close()
+
+
+def test_sign_in_and_error_pages_are_accessible(page: Page, journey: Journey) -> None:
+    page.goto(f"{journey.url}/sign-in/")
+    assert_accessible(page, "the sign-in page")
+    page.fill("#id_username", "practitioner@example.org")
+    page.fill("#id_password", "wrong")
+    page.click("main button.govuk-button")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page, "the sign-in page with an error")
+    page.goto(f"{journey.url}/password-reset/")
+    assert_accessible(page, "the password reset page")
+    sign_in(page, journey.url, "practitioner@example.org")
+    page.goto(f"{journey.url}/assessments/999999/")
+    expect(page.locator("h1")).to_have_text("Page not found")
+    assert_accessible(page, "the not-found page")
+
+
+def test_a_lead_reopens_and_the_history_shows_it(browser: Browser, journey: Journey) -> None:
+    assessment = Assessment.start(
+        team=journey.practitioner.memberships.get().team, round=journey.round
+    )
+    assessment.ratings.update(rag="amber", evidence="Ok")
+    mark_submitted(assessment)
+
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, journey.url, "lead@example.org")
+    assert_accessible(page, "the lead's home page")
+    page.click("text=Health Visiting West")
+    assert_accessible(page, "the lead's read-only view")
+    page.click("text=Reopen for the team")
+    assert_accessible(page, "the reopen page")
+    page.fill("#id_reason", "Please add evidence for W10")
+    page.click("main button.govuk-button")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Reopened")
+    page.click("text=See who changed what")
+    expect(page.locator("main")).to_contain_text("Please add evidence for W10")
+    assert_accessible(page, "the history page")
+    context.close()
