@@ -390,3 +390,15 @@ def test_text_from_people_is_escaped_on_the_assessment_page(
     assert "&lt;b&gt;bold&lt;/b&gt;<br>line two" in page
     assert "<img src=x" not in page
     assert "&quot;&gt;&lt;img src=x onerror=1&gt;" in page
+
+
+def test_a_post_without_its_csrf_token_is_refused_in_our_style(
+    world: World, assessment: Assessment
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.practitioner)
+    response = client.post(_save(assessment), rate_all(assessment))
+    assert response.status_code == 403
+    assert "Your form could not be sent" in response.text
+    assert "IMH workforce toolkit" in response.text
+    assert not assessment.ratings.exclude(rag="unrated").exists()
