@@ -176,3 +176,50 @@ def rating_item(entry: Any) -> SafeString:
             next_step=_textarea(entry, "next_step", "What will you do next?", ""),
         )
     )
+
+
+@register.filter
+def percent(share: float) -> str:
+    """0.6667 -> '67%'."""
+    return f"{round(share * 100)}%"
+
+
+CHART_COLOURS = {Rag.RED: "#b8260f", Rag.AMBER: "#f0b323", Rag.GREEN: "#00703c"}
+CHART_TEXT = {Rag.RED: "#ffffff", Rag.AMBER: "#0b0c0c", Rag.GREEN: "#ffffff"}
+
+
+@register.simple_tag
+def rag_bar(counts: Any, label: str, width: int = 360) -> SafeString:
+    """A horizontal bar split into Red, Amber and Green by share, each part naming itself, so
+    it reads in greyscale. The table beside it carries the same numbers as text."""
+    height, x, parts = 22, 0.0, []
+    summary = ", ".join(f"{rag.label} {round(counts.share(rag) * 100)}%" for rag in Rag.colours())
+    for rag in Rag.colours():
+        part = counts.share(rag) * width
+        if part <= 0:
+            continue
+        parts.append(
+            f'<rect x="{x:.1f}" y="0" width="{part:.1f}" height="{height}" '
+            f'fill="{CHART_COLOURS[rag]}"/>'
+        )
+        if part >= 34:
+            parts.append(
+                f'<text x="{x + 4:.1f}" y="15" font-size="11" fill="{CHART_TEXT[rag]}">'
+                f"{rag.label[0]} {round(counts.share(rag) * 100)}%</text>"
+            )
+        x += part
+    if not counts.total:
+        parts.append(
+            f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f3f2f1" stroke="#b1b4b6"/>'
+            '<text x="4" y="15" font-size="11" fill="#0b0c0c">No submissions</text>'
+        )
+    return mark_safe(  # noqa: S308 (numbers and fixed words; the label is escaped)
+        f'<svg class="app-rag-bar" role="img" aria-label="{e(label)}: {summary}" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
+    )
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    return mapping.get(key)

@@ -1,0 +1,131 @@
+"""PDF reports, rendered by WeasyPrint from the same dataclasses as the dashboard.
+
+The HTML comes from our templates and every piece of people's text in it is escaped, but the
+fetcher is the real guard: a PDF may load our own static files and data: URLs, nothing else,
+and never follows a redirect. The PDFs are tagged (PDF/UA-1) with a title and a language.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from . import reports
+from .models import Assessment, Rating
+
+
+def _static_roots() -> list[Path]:
+    roots = [Path(root).resolve() for root in settings.STATICFILES_DIRS]
+    return [*roots, Path(settings.STATIC_ROOT).resolve()]
+
+
+class OwnFilesOnly(URLFetcher):
+    """Fetches data: URLs and files inside our static folders; refuses everything else."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=5)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        parts = urlsplit(url)
+        if parts.scheme == "file" and not parts.netloc:
+            path = Path(unquote(parts.path)).resolve()
+            if path.is_file() and any(path.is_relative_to(root) for root in _static_roots()):
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    url, body=path.read_bytes(), headers={"Content-Type": content_type}
+                )
+        raise ValueError(f"The PDF may not load {url[:80]}")
+
+
+def _stylesheet() -> CSS:
+    path = finders.find("css/print.css")
+    assert path, "static/css/print.css is missing"
+    return CSS(filename=str(path), url_fetcher=OwnFilesOnly())
+
+
+def render(template: str, context: dict[str, object]) -> bytes:
+    html = render_to_string(template, {**context, "generated_at": timezone.localtime()})
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=OwnFilesOnly())
+    pdf: bytes = document.write_pdf(stylesheets=[_stylesheet()], pdf_variant="pdf/ua-1")
+    return pdf
+
+
+def gap_report_context(*, data: reports.RoundData) -> dict[str, object]:
+    results = reports.item_results(data=data)
+    return {
+        "round": data.round,
+        "partnership": data.round.partnership,
+        "filters": data.filters,
+        "items": data.items,
+        "results": results,
+        "gaps": reports.priority_gaps(results=results),
+        "heatmap": reports.heatmap(data=data),
+        "completion": reports.completion(data=data),
+        "breakdowns": [
+            ("By sector", "Sector", reports.by_sector(data=data)),
+            ("By team type", "Team type", reports.by_team_type(data=data)),
+        ],
+        "movement": reports.movement(data=data),
+        "appendix": _appendix(data),
+    }
+
+
+def _appendix(data: reports.RoundData) -> list[tuple[reports.TeamRow, list[tuple[str, Rating]]]]:
+    """Each submitted team's Red and Amber items, with what they said and will do."""
+    items = {item.pk: item for item in data.items}
+    entries = []
+    for row in data.rows:
+        if not row.submitted or row.assessment is None:
+            continue
+        ratings = sorted(
+            (
+                rating
+                for rating in data.ratings_by_assessment.get(row.assessment.pk, [])
+                if rating.rag in ("red", "amber") and rating.item_id in items
+            ),
+            key=lambda rating: (items[rating.item_id].order, items[rating.item_id].code),
+        )
+        if ratings:
+            entries.append((row, [(items[r.item_id].code, r) for r in ratings]))
+    return entries
+
+
+def gap_report(*, data: reports.RoundData) -> bytes:
+    return render("reports/gap_report.html", gap_report_context(data=data))
+
+
+def gap_report_filename(*, data: reports.RoundData) -> str:
+    """Built from identifiers only: people's text never reaches a file name."""
+    return f"gap-report-partnership-{data.round.partnership_id}-round-{data.round.pk}.pdf"
+
+
+def team_report(*, assessment: Assessment) -> bytes:
+    data = reports.round_data(round=assessment.round)
+    results = {result.item.pk: result for result in reports.item_results(data=data)}
+    ratings = sorted(
+        assessment.ratings.select_related("item").order_by(),
+        key=lambda rating: (rating.item.order, rating.item.code),
+    )
+    return render(
+        "reports/team_report.html",
+        {
+            "assessment": assessment,
+            "round": assessment.round,
+            "partnership": assessment.round.partnership,
+            "rows": [(rating, results.get(rating.item_id)) for rating in ratings],
+        },
+    )
+
+
+def team_report_filename(*, assessment: Assessment) -> str:
+    return f"team-report-team-{assessment.team_id}-round-{assessment.round_id}.pdf"

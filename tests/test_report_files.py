@@ -1,0 +1,226 @@
+"""The files a lead takes away: the PDF gap report, the team report, CSV and Excel exports,
+and the commands that write them."""
+
+import csv
+import http.server
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from assessments import exports, pdf, reports
+from assessments.exports import LONG_COLUMNS, SUMMARY_COLUMNS
+from assessments.models import Assessment, Round
+
+from .helpers import make_checklist, make_partnership, make_round, make_team, mark_submitted
+
+
+@pytest.fixture
+def round_(db: None) -> Round:
+    partnership = make_partnership("Northshire Partnership")
+    checklist = make_checklist(items=3)
+    current = make_round(partnership, checklist, name="2026 round")
+    teams = [
+        make_team(partnership, "Health Visiting East", headcount=12),
+        make_team(partnership, "Zoë's Nursery – Main", organisation="Nursery Ltd", headcount=None),
+        make_team(partnership, "Early Help", organisation="Council"),
+    ]
+    answers = (["red", "amber", "green"], ["amber", "green", "green"])
+    for team, rags in zip(teams[:2], answers, strict=True):
+        assessment = Assessment.start(team=team, round=current)
+        for code, rag in zip(["W01", "W02", "W03"], rags, strict=True):
+            assessment.ratings.filter(item__code=code).update(
+                rag=rag, evidence=f"=SUM(A1) {team.name} {code}", next_step="Train"
+            )
+        mark_submitted(assessment)
+    return current
+
+
+def _text(content: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(content))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_gap_report_pdf_has_a_cover_heatmap_and_structure(round_: Round) -> None:
+    reader, text = _text(pdf.gap_report(data=reports.round_data(round=round_)))
+    assert 6 <= len(reader.pages) <= 12
+    first_page = reader.pages[0].extract_text()
+    assert "Workforce gap report" in first_page
+    assert "Northshire Partnership" in first_page
+    assert "2 of 3 teams submitted" in first_page
+    assert "Health Visiting East Red Amber Green" in text  # a heatmap row, words not colours
+    assert "Early Help – – –" in text
+    assert f"Page 1 of {len(reader.pages)}" in text
+    catalog = reader.root_object
+    assert "/StructTreeRoot" in catalog  # tagged for screen readers
+    assert catalog["/Lang"] == "en-GB"
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Workforce gap report: Northshire Partnership, 2026 round"
+
+
+def test_the_heatmap_splits_across_pages_with_repeated_headers(db: None) -> None:
+    partnership = make_partnership()
+    round_ = make_round(partnership, make_checklist(items=4))
+    for number in range(70):
+        team = make_team(partnership, f"Team {number:02d}", organisation=f"Org {number // 10}")
+        assessment = Assessment.start(team=team, round=round_)
+        assessment.ratings.update(rag="amber")
+        mark_submitted(assessment)
+    reader, _ = _text(pdf.gap_report(data=reports.round_data(round=round_)))
+    heatmap_pages = [
+        page.extract_text()
+        for page in reader.pages
+        if "Team 3" in page.extract_text() or "Team 6" in page.extract_text()
+    ]
+    assert len(heatmap_pages) >= 2
+    assert all("Team W01 W02 W03 W04" in page for page in heatmap_pages[:2])
+
+
+def test_the_team_report_shows_the_team_and_the_partnership_context(round_: Round) -> None:
+    assessment = Assessment.objects.get(team__name="Health Visiting East")
+    reader, text = _text(pdf.team_report(assessment=assessment))
+    assert "Team report: Health Visiting East" in text
+    assert "Red 1, Amber 1, Green 0 (of 2)" in text  # W01 across the partnership
+    assert "/StructTreeRoot" in reader.root_object
+    assert pdf.team_report_filename(assessment=assessment) == (
+        f"team-report-team-{assessment.team_id}-round-{assessment.round_id}.pdf"
+    )
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        _Recorder.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def listener() -> Iterator[str]:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    _Recorder.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_references_in_peoples_text_make_no_request_and_embed_nothing(
+    round_: Round, listener: str
+) -> None:
+    hostile = (
+        f'<img src="{listener}/tracker.png"> <link rel="stylesheet" href="{listener}/x.css"> '
+        f'url({listener}/bg.png) <img src="file:///etc/passwd"> file:///etc/hostname'
+    )
+    Assessment.objects.first().ratings.update(evidence=hostile)  # type: ignore[union-attr]
+    round_.partnership.name = f'Northshire <img src="{listener}/name.png">'
+    round_.partnership.save()
+    content = pdf.gap_report(data=reports.round_data(round=round_))
+    assert _Recorder.requests == []
+    reader, text = _text(content)
+    assert "root:" not in text
+    for page in reader.pages:
+        resources = page.get("/Resources") or {}
+        xobjects = resources.get("/XObject") or {}
+        assert not any(xobjects[name].get("/Subtype") == "/Image" for name in xobjects)
+
+
+def test_the_fetcher_allows_only_data_urls_and_our_static_files(listener: str) -> None:
+    fetcher = pdf.OwnFilesOnly()
+    css = Path(settings.BASE_DIR) / "static" / "css" / "print.css"
+    assert b"@page" in fetcher.fetch(css.as_uri()).read()
+    assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+    for url in (
+        f"{listener}/x.png",
+        "file:///etc/passwd",
+        (Path(settings.BASE_DIR) / "static" / ".." / "manage.py").as_uri(),
+        "ftp://127.0.0.1/x",
+    ):
+        with pytest.raises(ValueError, match="may not load|disallowed"):
+            fetcher.fetch(url)
+    assert _Recorder.requests == []
+
+
+def test_the_long_csv_has_one_row_per_team_and_item_and_opens_in_excel(round_: Round) -> None:
+    content = exports.ratings_csv(data=reports.round_data(round=round_))
+    assert content.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel looks for
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert list(rows[0]) == LONG_COLUMNS
+    assert len(rows) == 3 * 3
+    zoe = [row for row in rows if row["team"] == "Zoë's Nursery – Main"]
+    assert [row["rag"] for row in zoe] == ["amber", "green", "green"]
+    assert zoe[0]["headcount"] == ""
+    assert zoe[0]["status"] == "submitted"
+    assert zoe[0]["evidence"].startswith("'=SUM")  # never a live formula
+    early = [row for row in rows if row["team"] == "Early Help"]
+    assert {row["rag"] for row in early} == {"unrated"}
+    assert {row["status"] for row in early} == {"not_started"}
+
+
+def test_the_xlsx_export_has_the_same_rows(round_: Round) -> None:
+    content = exports.ratings_xlsx(data=reports.round_data(round=round_))
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert list(values[0]) == LONG_COLUMNS
+    assert len(values) == 1 + 9
+    east = [row for row in values if row[LONG_COLUMNS.index("team")] == "Health Visiting East"]
+    assert [row[LONG_COLUMNS.index("rag")] for row in east] == ["red", "amber", "green"]
+    assert str(east[0][LONG_COLUMNS.index("evidence")]).startswith("'=")
+
+
+def test_the_summary_csv_has_one_row_per_item(round_: Round) -> None:
+    content = exports.summary_csv(data=reports.round_data(round=round_))
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert list(rows[0]) == SUMMARY_COLUMNS
+    assert [(r["item_code"], r["red"], r["amber"], r["green"], r["unrated"]) for r in rows] == [
+        ("W01", "1", "1", "0", "1"),
+        ("W02", "0", "1", "1", "1"),
+        ("W03", "0", "0", "2", "1"),
+    ]
+    assert rows[0]["red_share"] == "0.5"
+
+
+@pytest.mark.parametrize(
+    ("command", "extension", "check"),
+    [
+        ("gap_report", ".pdf", lambda b: b.startswith(b"%PDF")),
+        ("gap_report", ".csv", lambda b: b"item_code" in b),
+        ("gap_report", ".xlsx", lambda b: len(load_workbook(io.BytesIO(b)).sheetnames) == 5),
+        ("export_ratings", ".csv", lambda b: b"partnership,round" in b),
+        ("export_ratings", ".xlsx", lambda b: b.startswith(b"PK")),
+    ],
+)
+def test_the_commands_write_the_format_the_extension_names(
+    round_: Round, tmp_path: Path, command: str, extension: str, check: object
+) -> None:
+    output = tmp_path / f"out{extension}"
+    call_command(command, round=round_.pk, output=output, stdout=io.StringIO())
+    assert check(output.read_bytes())  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("command", ["gap_report", "export_ratings"])
+def test_the_commands_list_rounds_and_refuse_bad_input_clearly(
+    round_: Round, tmp_path: Path, command: str
+) -> None:
+    listing = io.StringIO()
+    call_command(command, stdout=listing)
+    assert f"{round_.pk:>3} Northshire Partnership: 2026 round" in listing.getvalue()
+    with pytest.raises(CommandError, match="no round with id 999999"):
+        call_command(command, round=999999, output=tmp_path / "x.csv")
+    with pytest.raises(CommandError, match="use one of"):
+        call_command(command, round=round_.pk, output=tmp_path / "x.docx")
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command(command, round=round_.pk, output=tmp_path / "missing" / "x.csv")
