@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from .models import Answer, Item, Rag, Rating
+from . import reports
+from .models import Answer, Item, Rag, Rating, Sector, TeamType
 
 TEXT_LIMIT = 2000
 
@@ -89,3 +90,17 @@ class ReopenForm(forms.Form):
             "max_length": "Write 1,000 characters or fewer",
         },
     )
+
+
+class ReportFilterForm(forms.Form):
+    sector = forms.ChoiceField(
+        label="Sector", choices=[("", "All sectors"), *Sector.choices], required=False
+    )
+    team_type = forms.ChoiceField(
+        label="Team type", choices=[("", "All team types"), *TeamType.choices], required=False
+    )
+
+    def filters(self) -> reports.Filters:
+        return reports.Filters(
+            sector=self.cleaned_data["sector"], team_type=self.cleaned_data["team_type"]
+        )

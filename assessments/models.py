@@ -62,6 +62,13 @@ class Rag(models.TextChoices):
         return [cls.RED, cls.AMBER, cls.GREEN]
 
 
+class PartnershipQuerySet(models.QuerySet["Partnership"]):
+    def led_by(self, user: User) -> PartnershipQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(pk__in=PartnershipLead.objects.filter(user=user).values("partnership"))
+
+
 class Partnership(models.Model):
     """A local multi-agency partnership: the boundary no one sees across."""
 
@@ -69,6 +76,8 @@ class Partnership(models.Model):
     area = models.CharField(
         max_length=200, blank=True, help_text="The place it covers, e.g. a local authority area."
     )
+
+    objects = PartnershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 
-from .forms import ConflictChoiceForm, PageForm, RatingForm, ReopenForm
+from . import exports, pdf, reports
+from .forms import ConflictChoiceForm, PageForm, RatingForm, ReopenForm, ReportFilterForm
 from .history import assessment_changes
 from .models import (
     Answer,
@@ -37,6 +38,9 @@ from .models import (
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers and the benchmark's baseline: answers without touching the database."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class SignedInRequest(HttpRequest):
@@ -102,7 +106,7 @@ def home(request: SignedInRequest) -> HttpResponse:
         for round_ in rounds
         if round_.partnership_id == team.organisation.partnership_id
     ]
-    led = list(Partnership.objects.filter(leads__user=user))
+    led = list(Partnership.objects.led_by(user))
     led_teams = list(
         Team.objects.filter(organisation__partnership__in=led, is_active=True).for_home()
     )
@@ -118,7 +122,14 @@ def home(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "assessments/home.html",
-        {"team_rounds": team_rounds, "led_rounds": led_rounds, "led_partnerships": led},
+        {
+            "team_rounds": team_rounds,
+            "led_rounds": led_rounds,
+            "led_partnerships": led,
+            "report_rounds": Round.objects.filter(partnership__in=led)
+            .select_related("partnership")
+            .order_by("partnership__name", "-opens_on"),
+        },
     )
 
 
@@ -446,4 +457,96 @@ def history(request: SignedInRequest, pk: int) -> HttpResponse:
         request,
         "assessments/assessment_history.html",
         {"assessment": assessment, "changes": assessment_changes(assessment)},
+    )
+
+
+def _round_for_reports(user: User, round_id: int) -> Round:
+    """A round whose partnership the person leads; administrators see every partnership."""
+    rounds = Round.objects.select_related("partnership", "checklist")
+    if not user.is_staff:
+        rounds = rounds.filter(partnership__in=Partnership.objects.led_by(user))
+    return get_object_or_404(rounds, pk=round_id)
+
+
+def _report_data(request: SignedInRequest, round_id: int) -> reports.RoundData:
+    round_ = _round_for_reports(request.user, round_id)
+    form = ReportFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else reports.Filters()
+    return reports.round_data(round=round_, filters=filters)
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _export_name(data: reports.RoundData, what: str) -> str:
+    """File names from identifiers only, never from people's text."""
+    return f"{what}-partnership-{data.round.partnership_id}-round-{data.round.pk}"
+
+
+@login_required
+def dashboard(request: SignedInRequest, round_id: int) -> HttpResponse:
+    data = _report_data(request, round_id)
+    results = reports.item_results(data=data)
+    return render(
+        request,
+        "assessments/round_dashboard.html",
+        {
+            "round": data.round,
+            "data": data,
+            "form": ReportFilterForm(request.GET or None),
+            "gaps": reports.priority_gaps(results=results),
+            "heatmap": reports.heatmap(data=data),
+            "completion": reports.completion(data=data),
+            "breakdowns": [
+                ("By sector", "Sector", reports.by_sector(data=data)),
+                ("By team type", "Team type", reports.by_team_type(data=data)),
+            ],
+            "movement": reports.movement(data=data),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def gap_report_pdf(request: SignedInRequest, round_id: int) -> HttpResponse:
+    data = _report_data(request, round_id)
+    return _download(
+        pdf.gap_report(data=data), pdf.gap_report_filename(data=data), "application/pdf"
+    )
+
+
+@login_required
+def ratings_export(request: SignedInRequest, round_id: int, extension: str) -> HttpResponse:
+    data = _report_data(request, round_id)
+    name = _export_name(data, "ratings")
+    if extension == "xlsx":
+        return _download(exports.ratings_xlsx(data=data), f"{name}.xlsx", XLSX)
+    return _download(exports.ratings_csv(data=data), f"{name}.csv", "text/csv; charset=utf-8")
+
+
+@login_required
+def summary_export(request: SignedInRequest, round_id: int) -> HttpResponse:
+    data = _report_data(request, round_id)
+    return _download(
+        exports.summary_csv(data=data),
+        f"{_export_name(data, 'summary')}.csv",
+        "text/csv; charset=utf-8",
+    )
+
+
+@login_required
+def team_report_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessments = (
+        Assessment.objects.all()
+        if request.user.is_staff
+        else (Assessment.objects.visible_to(request.user))
+    )
+    assessment = get_object_or_404(assessments.for_page(), pk=pk)
+    return _download(
+        pdf.team_report(assessment=assessment),
+        pdf.team_report_filename(assessment=assessment),
+        "application/pdf",
     )

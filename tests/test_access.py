@@ -111,7 +111,40 @@ def _member(world: World) -> list[tuple[User, Assessment]]:
     return [(world.practitioner, _mine(world))]
 
 
+def _round_of(assessment: Assessment) -> dict[str, int]:
+    return {"round_id": assessment.round_id}
+
+
+def _not_leads(world: World) -> list[tuple[User, Assessment]]:
+    return [
+        (world.practitioner, _mine(world)),  # a member, not a lead
+        (world.lead, _outsider(world)),
+        (world.outsider, _mine(world)),
+    ]
+
+
+def _leads_and_staff(world: World) -> list[tuple[User, Assessment]]:
+    return [(world.lead, _mine(world)), (world.staff, _outsider(world))]
+
+
+REPORT_CASE = Case(_round_of, _not_leads, _leads_and_staff)
+
 CASES: dict[str, Case] = {
+    "assessments:dashboard": REPORT_CASE,
+    "assessments:gap-report": REPORT_CASE,
+    "assessments:ratings-csv": REPORT_CASE,
+    "assessments:ratings-xlsx": REPORT_CASE,
+    "assessments:summary-export": REPORT_CASE,
+    "assessments:team-report": Case(
+        _by_pk,
+        lambda w: [
+            (w.practitioner, _other_team(w)),
+            (w.practitioner, _outsider(w)),
+            (w.lead, _outsider(w)),
+            (w.outsider, _mine(w)),
+        ],
+        lambda w: [(w.practitioner, _mine(w)), (w.lead, _mine(w)), (w.staff, _outsider(w))],
+    ),
     "assessments:start": Case(_team_and_round, _members_only, _member),
     "assessments:edit": Case(
         _by_pk, _visible, lambda w: [(w.practitioner, _mine(w)), (w.lead, _mine(w))]

@@ -277,3 +277,32 @@ def test_a_lead_reopens_and_the_history_shows_it(browser: Browser, journey: Jour
     expect(page.locator("main")).to_contain_text("Please add evidence for W10")
     assert_accessible(page, "the history page")
     context.close()
+
+
+def test_the_lead_dashboard_is_accessible_and_reflows_at_200_percent(
+    browser: Browser, journey: Journey
+) -> None:
+    team = journey.practitioner.memberships.get().team
+    assessment = Assessment.start(team=team, round=journey.round)
+    assessment.ratings.update(rag="red", evidence="Few trained")
+    mark_submitted(assessment)
+
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, journey.url, "lead@example.org")
+    page.click("text=See the results and gaps")
+    expect(page.locator("h1")).to_contain_text("results")
+    expect(page.locator(".app-heatmap")).to_contain_text("Health Visiting West")
+    assert_accessible(page, "the lead's dashboard")
+
+    page.set_viewport_size({"width": 640, "height": 900})  # 1280 px wide at 200% zoom
+    page.reload()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    wide = page.evaluate(
+        """[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right
+        > window.innerWidth + 1 && !e.closest('.app-scroll')).map(e => e.tagName + '.' +
+        e.className).slice(0, 5)"""
+    )
+    assert overflow <= 0, f"the page scrolls sideways at 200% zoom because of {wide}"
+    assert_accessible(page, "the lead's dashboard at 200% zoom")
+    context.close()
