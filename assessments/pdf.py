@@ -19,7 +19,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import reports
-from .models import Assessment, Rating
+from .models import Assessment
 
 
 def _static_roots() -> list[Path]:
@@ -80,7 +80,9 @@ def gap_report_context(*, data: reports.RoundData) -> dict[str, object]:
     }
 
 
-def _appendix(data: reports.RoundData) -> list[tuple[reports.TeamRow, list[tuple[str, Rating]]]]:
+def _appendix(
+    data: reports.RoundData,
+) -> list[tuple[reports.TeamRow, list[tuple[str, reports.SubmittedRating]]]]:
     """Each submitted team's Red and Amber items, with what they said and will do."""
     items = {item.pk: item for item in data.items}
     entries = []

@@ -162,6 +162,17 @@ class MovementReport:
     teams: list[tuple[Team, list[TeamChange]]]
 
 
+@dataclass(frozen=True, slots=True)
+class SubmittedRating:
+    """A submitted rating, read as plain values: reports handle thousands of them."""
+
+    assessment_id: int
+    item_id: int
+    rag: str
+    evidence: str
+    next_step: str
+
+
 @dataclass
 class RoundData:
     """Everything the reports need, loaded in a fixed number of queries."""
@@ -170,7 +181,7 @@ class RoundData:
     filters: Filters
     items: list[Item]
     rows: list[TeamRow]  # teams in scope, grouped and ordered for the heatmap
-    ratings_by_assessment: dict[int, list[Rating]] = field(default_factory=dict)
+    ratings_by_assessment: dict[int, list[SubmittedRating]] = field(default_factory=dict)
 
 
 def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
@@ -196,9 +207,15 @@ def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
         for t in teams
         if t.pk in assessments and assessments[t.pk].status == Assessment.Status.SUBMITTED
     ]
-    ratings_by_assessment: dict[int, list[Rating]] = defaultdict(list)
-    for rating in Rating.objects.filter(assessment_id__in=submitted_ids).order_by():
-        ratings_by_assessment[rating.assessment_id].append(rating)
+    ratings_by_assessment: dict[int, list[SubmittedRating]] = defaultdict(list)
+    rows_of_values = (
+        Rating.objects.filter(assessment_id__in=submitted_ids)
+        .exclude(rag=Rag.UNRATED)
+        .order_by()
+        .values_list("assessment_id", "item_id", "rag", "evidence", "next_step")
+    )
+    for values in rows_of_values:
+        ratings_by_assessment[values[0]].append(SubmittedRating(*values))
     rows = []
     for team in teams:
         assessment = assessments.get(team.pk)
@@ -207,7 +224,6 @@ def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
             {
                 r.item_id: r.rag
                 for r in ratings_by_assessment.get(assessment.pk, [])  # type: ignore[union-attr]
-                if r.is_rated
             }
             if submitted
             else {}

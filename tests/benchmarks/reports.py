@@ -1,0 +1,194 @@
+"""Benchmark: the PDF gap report and the lead's dashboard at 10, 40 and 200 teams.
+
+    .venv/bin/python -m tests.benchmarks.reports [--sizes 10 40 200]
+
+Each size runs in its own process (so peak memory is that size's own), on a fresh SQLite
+database in a temporary folder, with the toolkit checklist, a previous and a current round,
+and four in five teams submitted with evidence. Prints, per size: the gap report's render time,
+its page count and the process's peak memory, and the dashboard's server time (median of 5).
+Targets on 2 cores: 40 teams within 3 s, 200 within 12 s, t200 / t40 <= 5, peak memory under
+400 MB, dashboard under 150 ms at 200 teams.
+"""
+
+import argparse
+import datetime
+import io
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def measure(teams: int) -> dict[str, float]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+    from pypdf import PdfReader
+
+    from accounts.models import User
+    from assessments import pdf, reports
+    from assessments.models import (
+        Assessment,
+        Checklist,
+        Organisation,
+        Partnership,
+        PartnershipLead,
+        Rag,
+        Rating,
+        Round,
+        Sector,
+        Team,
+        TeamType,
+    )
+
+    call_command("migrate", verbosity=0)
+    call_command("loaddata", ROOT / "fixtures" / "checklist.json", verbosity=0)
+    checklist = Checklist.objects.get()
+    items = list(checklist.items.all())
+    rng = random.Random(teams)  # noqa: S311
+    partnership = Partnership.objects.create(name=f"Benchmark partnership of {teams} teams")
+    organisations = [
+        Organisation.objects.create(
+            partnership=partnership, name=f"Organisation {n}", sector=list(Sector)[n % 6]
+        )
+        for n in range(max(3, teams // 8))
+    ]
+    today = timezone.localdate()
+    previous = Round.objects.create(
+        partnership=partnership,
+        checklist=checklist,
+        name="Last year",
+        opens_on=today.replace(year=today.year - 1),
+        closes_on=today.replace(year=today.year - 1) + datetime.timedelta(days=60),
+    )
+    current = Round.objects.create(
+        partnership=partnership,
+        checklist=checklist,
+        name="This year",
+        opens_on=today - datetime.timedelta(days=10),
+        closes_on=today + datetime.timedelta(days=30),
+    )
+    ratings = []
+    for number in range(teams):
+        team = Team.objects.create(
+            organisation=organisations[number % len(organisations)],
+            name=f"Team {number:03d}",
+            team_type=list(TeamType)[number % len(TeamType)],
+            headcount=rng.choice([None, 5, 12, 30]),
+        )
+        for round_ in (previous, current):
+            if rng.random() < 0.2:
+                continue
+            assessment = Assessment.objects.create(
+                team=team,
+                round=round_,
+                status="submitted",
+                submitted_at=timezone.now(),
+            )
+            for item in items:
+                rag = rng.choice(Rag.colours())
+                ratings.append(
+                    Rating(
+                        assessment=assessment,
+                        item=item,
+                        rag=rag,
+                        evidence="Training records and supervision notes show this. " * 2,
+                        next_step="Book the remaining staff on to the spring course.",
+                    )
+                )
+    Rating.objects.bulk_create(ratings)
+    lead = User.objects.create_user("bench-lead@example.org", "x-benchmark-password")
+    PartnershipLead.objects.create(user=lead, partnership=partnership)
+
+    start = time.perf_counter()
+    content = pdf.gap_report(data=reports.round_data(round=current))
+    render = time.perf_counter() - start
+    pages = len(PdfReader(io.BytesIO(content)).pages)
+
+    client = Client()
+    client.force_login(lead)
+    url = reverse("assessments:dashboard", args=[current.pk])
+    client.get(url)
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        assert client.get(url).status_code == 200
+        times.append(time.perf_counter() - start)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "teams": teams,
+        "render_s": render,
+        "pages": pages,
+        "peak_mb": peak_mb,
+        "dashboard_ms": statistics.median(times) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 40, 200])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.one:
+        print(json.dumps(measure(options.one)))
+        return
+    rows = []
+    for size in options.sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            env = {
+                **os.environ,
+                "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+                "DEBUG": "false",
+                "SECRET_KEY": "benchmark-" + "x" * 50,
+                "ALLOWED_HOSTS": "testserver",
+                "EMAIL_HOST": "smtp.invalid",
+                "SECURE_SSL_REDIRECT": "false",
+                "LOG_LEVEL": "ERROR",
+                "STATIC_ROOT": f"{folder}/static",
+                "DJANGO_SETTINGS_MODULE": "imh_toolkit.settings",
+            }
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],  # noqa: S603
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
+            result = subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "tests.benchmarks.reports", "--one", str(size)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
+            print(f"measured {size} teams", file=sys.stderr, flush=True)
+    print(f"\n{'teams':>6}{'PDF render s':>14}{'pages':>7}{'peak MB':>9}{'dashboard ms':>14}")
+    for row in rows:
+        print(
+            f"{row['teams']:>6}{row['render_s']:>14.2f}{row['pages']:>7}{row['peak_mb']:>9.0f}"
+            f"{row['dashboard_ms']:>14.0f}"
+        )
+    by_size = {row["teams"]: row for row in rows}
+    if 40 in by_size and 200 in by_size:
+        print(
+            f"\nt200 / t40 = {by_size[200]['render_s'] / by_size[40]['render_s']:.2f} (target <= 5)"
+        )
+
+
+if __name__ == "__main__":
+    main()
