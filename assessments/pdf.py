@@ -61,21 +61,12 @@ def render(template: str, context: dict[str, object]) -> bytes:
 
 
 def gap_report_context(*, data: reports.RoundData) -> dict[str, object]:
-    results = reports.item_results(data=data)
     return {
         "round": data.round,
         "partnership": data.round.partnership,
         "filters": data.filters,
         "items": data.items,
-        "results": results,
-        "gaps": reports.priority_gaps(results=results),
-        "heatmap": reports.heatmap(data=data),
-        "completion": reports.completion(data=data),
-        "breakdowns": [
-            ("By sector", "Sector", reports.by_sector(data=data)),
-            ("By team type", "Team type", reports.by_team_type(data=data)),
-        ],
-        "movement": reports.movement(data=data),
+        **reports.round_report(data=data).as_context(),
         "appendix": _appendix(data),
     }
 

@@ -9,7 +9,7 @@ of teams; `round_data` loads everything once and the other functions work on wha
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from .models import Assessment, Item, Rag, Rating, Round, Sector, Team, TeamType
@@ -356,3 +356,33 @@ def movement(*, data: RoundData) -> MovementReport:
         for item in data.items
     ]
     return MovementReport(previous, items, team_changes)
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    """Everything the dashboard and the PDF gap report show, computed once."""
+
+    results: list[ItemResult]
+    gaps: list[ItemResult]
+    heatmap: list[HeatmapGroup]
+    completion: Completion
+    breakdowns: list[tuple[str, str, list[GroupResult]]]
+    movement: MovementReport
+
+    def as_context(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def round_report(*, data: RoundData) -> RoundReport:
+    results = item_results(data=data)
+    return RoundReport(
+        results=results,
+        gaps=priority_gaps(results=results),
+        heatmap=heatmap(data=data),
+        completion=completion(data=data),
+        breakdowns=[
+            ("By sector", "Sector", by_sector(data=data)),
+            ("By team type", "Team type", by_team_type(data=data)),
+        ],
+        movement=movement(data=data),
+    )

@@ -489,7 +489,6 @@ def _export_name(data: reports.RoundData, what: str) -> str:
 @login_required
 def dashboard(request: SignedInRequest, round_id: int) -> HttpResponse:
     data = _report_data(request, round_id)
-    results = reports.item_results(data=data)
     return render(
         request,
         "assessments/round_dashboard.html",
@@ -497,15 +496,8 @@ def dashboard(request: SignedInRequest, round_id: int) -> HttpResponse:
             "round": data.round,
             "data": data,
             "form": ReportFilterForm(request.GET or None),
-            "gaps": reports.priority_gaps(results=results),
-            "heatmap": reports.heatmap(data=data),
-            "completion": reports.completion(data=data),
-            "breakdowns": [
-                ("By sector", "Sector", reports.by_sector(data=data)),
-                ("By team type", "Team type", reports.by_team_type(data=data)),
-            ],
-            "movement": reports.movement(data=data),
             "query": request.GET.urlencode(),
+            **reports.round_report(data=data).as_context(),
         },
     )
 
