@@ -3,7 +3,6 @@ from typing import Any
 
 from django import forms, template
 from django.template.defaultfilters import linebreaksbr
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments.forms import TEXT_LIMIT
@@ -22,24 +21,17 @@ TAG_CLASSES = {
 @register.filter
 def rag_tag(value: str) -> SafeString:
     """A RAG value as a coloured tag that always carries its word."""
-    rag = Rag(value or Rag.UNRATED)
-    return format_html(
-        '<strong class="govuk-tag {} app-rag app-rag--{}">{}</strong>',
-        TAG_CLASSES[rag],
-        rag.value,
-        rag.label,
-    )
+    return mark_safe(_tag(value))  # noqa: S308 (fixed markup around the escaped RAG word)
 
 
-@register.filter
-def descriptors(item: Item) -> list[tuple[str, str, str]]:
-    """(value, word, what it looks like) for Red, Amber and Green."""
+def descriptors(item: Item) -> list[tuple[str, str]]:
+    """(value, what it looks like) for Red, Amber and Green."""
     texts = {
         Rag.RED: item.red_descriptor,
         Rag.AMBER: item.amber_descriptor,
         Rag.GREEN: item.green_descriptor,
     }
-    return [(rag.value, str(rag.label), texts[rag]) for rag in Rag.colours()]
+    return [(rag.value, texts[rag]) for rag in Rag.colours()]
 
 
 @register.filter
@@ -151,7 +143,7 @@ def rating_item(entry: Any) -> SafeString:
             tag=_tag(value),
             descriptor=e(descriptor),
         )
-        for index, (value, _, descriptor) in enumerate(descriptors(item))
+        for index, (value, descriptor) in enumerate(descriptors(item))
     )
     previous = (
         f"Last round ({e(entry.previous.round_name)}) your team said {_tag(entry.previous.rag)}"
