@@ -7,7 +7,10 @@ and never follows a redirect. The PDFs are tagged (PDF/UA-1) with a title and a 
 
 from __future__ import annotations
 
+import gc
 import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -47,16 +50,35 @@ class OwnFilesOnly(URLFetcher):
         raise ValueError(f"The PDF may not load {url[:80]}")
 
 
-def _stylesheet() -> CSS:
-    path = finders.find("css/print.css")
-    assert path, "static/css/print.css is missing"
-    return CSS(filename=str(path), url_fetcher=OwnFilesOnly())
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while WeasyPrint lays out a report.
+
+    Layout builds hundreds of thousands of short-lived boxes, so the collector runs again and
+    again over a growing heap: 15-25% of the render time at 40 to 200 teams, measured. The boxes
+    are freed by reference counting as usual, and peak memory is no higher (the benchmark prints
+    it). The collector is switched back on afterwards, if it was on before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def render(template: str, context: dict[str, object]) -> bytes:
     html = render_to_string(template, {**context, "generated_at": timezone.localtime()})
-    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=OwnFilesOnly())
-    pdf: bytes = document.write_pdf(stylesheets=[_stylesheet()], pdf_variant="pdf/ua-1")
+    fetcher = OwnFilesOnly()
+    stylesheet = finders.find("css/print.css")
+    assert stylesheet, "static/css/print.css is missing"
+    with _no_cyclic_gc():
+        document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)
+        pdf: bytes = document.write_pdf(
+            stylesheets=[CSS(filename=str(stylesheet), url_fetcher=fetcher)],
+            pdf_variant="pdf/ua-1",
+        )
     return pdf
 
 

@@ -2,6 +2,7 @@
 and the commands that write them."""
 
 import csv
+import gc
 import http.server
 import io
 import threading
@@ -81,6 +82,49 @@ def test_the_heatmap_splits_across_pages_with_repeated_headers(db: None) -> None
     ]
     assert len(heatmap_pages) >= 2
     assert all("Team W01 W02 W03 W04" in page for page in heatmap_pages[:2])
+
+
+def test_the_appendix_lists_red_and_amber_items_and_names_the_team_on_every_page(
+    db: None,
+) -> None:
+    partnership = make_partnership()
+    round_ = make_round(partnership, make_checklist(items=24))
+    team = make_team(partnership, "Perinatal Mental Health", organisation="Coast NHS Trust")
+    assessment = Assessment.start(team=team, round=round_)
+    assessment.ratings.update(rag="red", evidence="Audit shows gaps in supervision. " * 12)
+    assessment.ratings.filter(item__code="W24").update(rag="green", evidence="Fully in place")
+    assessment.ratings.filter(item__code="W23").update(rag="amber", next_step="Spring course")
+    mark_submitted(assessment)
+    reader, text = _text(pdf.gap_report(data=reports.round_data(round=round_)))
+    assert "W01 Red" in text
+    assert "W23 Amber" in text
+    assert "Spring course" in text
+    assert "W24 Green" not in text  # green items are not gaps
+    assert "Fully in place" not in text
+    appendix_pages = [
+        page.extract_text()
+        for page in reader.pages
+        if "What tells them this" in page.extract_text()
+    ]
+    assert len(appendix_pages) >= 2  # one team's table goes on over a page...
+    for page in appendix_pages:  # ...and every page of it says whose it is
+        assert "Perinatal Mental Health, Coast NHS Trust" in page
+
+
+def test_rendering_leaves_the_garbage_collector_as_it_found_it(round_: Round) -> None:
+    assert gc.isenabled()
+    pdf.gap_report(data=reports.round_data(round=round_))
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), pdf._no_cyclic_gc():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        pdf.team_report(assessment=Assessment.objects.filter(round=round_).first())
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
 
 
 def test_the_team_report_shows_the_team_and_the_partnership_context(round_: Round) -> None:
