@@ -115,13 +115,18 @@ def test_rendering_leaves_the_garbage_collector_as_it_found_it(round_: Round) ->
     assert gc.isenabled()
     pdf.gap_report(data=reports.round_data(round=round_))
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), pdf._no_cyclic_gc():
-        assert not gc.isenabled()
-        raise RuntimeError
+
+    def failing_render() -> None:
+        with pdf._no_cyclic_gc():
+            assert not gc.isenabled()
+            raise RuntimeError("layout failed")
+
+    with pytest.raises(RuntimeError, match="layout failed"):
+        failing_render()
     assert gc.isenabled()
     gc.disable()
     try:
-        pdf.team_report(assessment=Assessment.objects.filter(round=round_).first())
+        pdf.team_report(assessment=Assessment.objects.filter(round=round_).earliest("pk"))
         assert not gc.isenabled()  # a caller that turned it off keeps it off
     finally:
         gc.enable()
