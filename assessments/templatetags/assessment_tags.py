@@ -214,15 +214,17 @@ def rag_bar(counts: Any, label: str, width: int = 360) -> SafeString:
 
 @register.simple_tag
 def pdf_rag_cell(value: str | None) -> SafeString:
-    """A PDF table cell with the RAG word on its colour; a dash for no rating."""
+    """A PDF table cell with the RAG word on its colour: "Not rated" for an unrated item, a
+    dash where there is no rating at all (a team that has not submitted)."""
     return mark_safe(_pdf_cell(value))  # noqa: S308 (fixed markup and RAG words only)
 
 
 def _pdf_cell(value: str | None) -> str:
-    rag = Rag(value or Rag.UNRATED)
-    if rag == Rag.UNRATED:
+    if not value:
         return '<td class="rag rag-none">–</td>'
-    return f'<td class="rag rag-{rag.value}">{e(rag.label)}</td>'
+    rag = Rag(value)
+    css = "none" if rag == Rag.UNRATED else rag.value
+    return f'<td class="rag rag-{css}">{e(rag.label)}</td>'
 
 
 @register.simple_tag
