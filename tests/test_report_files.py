@@ -109,6 +109,13 @@ def test_the_appendix_lists_red_and_amber_items_and_names_the_team_on_every_page
     assert len(appendix_pages) >= 2  # one team's table goes on over a page...
     for page in appendix_pages:  # ...and every page of it says whose it is
         assert "Perinatal Mental Health, Coast NHS Trust" in page
+    sections = reader.outline[-1]  # bookmarks: report > sections > the appendix's teams
+    assert isinstance(sections, list)
+    appendix, teams = sections[-2], sections[-1]
+    assert not isinstance(appendix, list)
+    assert str(appendix.title).startswith("Appendix")
+    assert isinstance(teams, list)
+    assert [team.title for team in teams] == ["Perinatal Mental Health, Coast NHS Trust"]
 
 
 def test_rendering_leaves_the_garbage_collector_as_it_found_it(round_: Round) -> None:
