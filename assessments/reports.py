@@ -107,6 +107,10 @@ class HeatmapGroup:
     organisation: str
     rows: list[TeamRow]
 
+    @property
+    def heading(self) -> str:
+        return f"{self.sector}: {self.organisation}"
+
 
 @dataclass(frozen=True)
 class GroupResult:
