@@ -100,6 +100,11 @@ class TeamRow:
     def submitted(self) -> bool:
         return self.status == Assessment.Status.SUBMITTED
 
+    @property
+    def label(self) -> str:
+        """The team and its organisation, as lists and headings name them."""
+        return f"{self.team.name}, {self.team.organisation.name}"
+
 
 @dataclass(frozen=True)
 class HeatmapGroup:
