@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 from openpyxl import Workbook
 
-from . import reports
+from . import reports, text
 from .models import Rag, Rating, Sector, TeamType
 
 LONG_COLUMNS = [
@@ -43,13 +43,16 @@ SUMMARY_COLUMNS = [
     "green_share",
 ]
 # A spreadsheet treats a cell starting with one of these as a formula; people's text must not be.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t")
 
 
 def safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Every cell passes through here: control characters cleaned (a spreadsheet cannot hold
+    them), and text that would start a formula prefixed with an apostrophe."""
+    if not isinstance(value, str):
+        return value
+    value = text.clean(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def long_rows(*, data: reports.RoundData) -> Iterator[list[Any]]:
@@ -72,24 +75,21 @@ def long_rows(*, data: reports.RoundData) -> Iterator[list[Any]]:
                 else ""
             )
             yield [
-                safe(value)
-                for value in (
-                    partnership,
-                    round_name,
-                    team.organisation.name,
-                    Sector(team.organisation.sector).label,
-                    team.name,
-                    TeamType(team.team_type).label,
-                    team.headcount if team.headcount is not None else "",
-                    item.code,
-                    item.statement,
-                    rating.rag if rating else Rag.UNRATED.value,
-                    rating.evidence if rating else "",
-                    rating.next_step if rating else "",
-                    row.status,
-                    updated_at,
-                    rating.updated_by.email if rating and rating.updated_by else "",
-                )
+                partnership,
+                round_name,
+                team.organisation.name,
+                Sector(team.organisation.sector).label,
+                team.name,
+                TeamType(team.team_type).label,
+                team.headcount if team.headcount is not None else "",
+                item.code,
+                item.statement,
+                rating.rag if rating else Rag.UNRATED.value,
+                rating.evidence if rating else "",
+                rating.next_step if rating else "",
+                row.status,
+                updated_at,
+                rating.updated_by.email if rating and rating.updated_by else "",
             ]
 
 
@@ -97,8 +97,8 @@ def summary_rows(*, results: list[reports.ItemResult]) -> Iterator[list[Any]]:
     for result in results:
         counts = result.teams
         yield [
-            safe(result.item.code),
-            safe(result.item.statement),
+            result.item.code,
+            result.item.statement,
             counts.red,
             counts.amber,
             counts.green,
@@ -110,11 +110,12 @@ def summary_rows(*, results: list[reports.ItemResult]) -> Iterator[list[Any]]:
 
 
 def to_csv(columns: list[str], rows: Iterator[list[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens names like Zoë and en dashes correctly."""
+    """UTF-8 with a byte-order mark, so Excel opens names like Zoë and en dashes correctly.
+    Like to_xlsx, it passes every cell through safe(): no caller can forget."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([safe(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -124,7 +125,7 @@ def to_xlsx(sheets: list[tuple[str, list[str], Iterator[list[Any]]]]) -> bytes:
         sheet = workbook.create_sheet(title=title)
         sheet.append(columns)
         for row in rows:
-            sheet.append(row)
+            sheet.append([safe(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -151,7 +152,7 @@ def workbook(*, data: reports.RoundData) -> bytes:
     def groups(results_: list[reports.GroupResult]) -> Iterator[list[Any]]:
         for group in results_:
             yield [
-                safe(group.label),
+                group.label,
                 group.teams,
                 group.submitted,
                 group.ratings.red,
@@ -160,8 +161,7 @@ def workbook(*, data: reports.RoundData) -> bytes:
             ]
 
     completion_rows = (
-        [safe(row.team.organisation.name), safe(row.team.name), row.status_label]
-        for row in done.rows
+        [row.team.organisation.name, row.team.name, row.status_label] for row in done.rows
     )
     return to_xlsx(
         [

@@ -3,11 +3,38 @@
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
-from . import reports
+from . import reports, text
 from .models import Answer, Item, Rag, Rating, Sector, TeamType
 
 TEXT_LIMIT = 2000
+
+
+class PlainTextField(forms.CharField):
+    """Free text as people paste it: every kind of line break becomes a plain line break, and
+    any other invisible control character is refused with a message saying where it is."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        limit = kwargs.get("max_length")
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        messages = kwargs.setdefault("error_messages", {})
+        if limit:
+            messages.setdefault("max_length", f"Write {limit:,} characters or fewer")
+        super().__init__(**kwargs)
+        # Our own check names null characters too, in the same words as any other control.
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+    def to_python(self, value: Any) -> str:
+        if isinstance(value, str):
+            value = text.normalise_line_breaks(value)
+        return str(super().to_python(value))
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        text.refuse_control_characters(value)
 
 
 class RatingForm(forms.ModelForm):
@@ -19,18 +46,8 @@ class RatingForm(forms.ModelForm):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose Red, Amber or Green"},
     )
-    evidence = forms.CharField(
-        required=False,
-        max_length=TEXT_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": f"Write {TEXT_LIMIT:,} characters or fewer"},
-    )
-    next_step = forms.CharField(
-        required=False,
-        max_length=TEXT_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": f"Write {TEXT_LIMIT:,} characters or fewer"},
-    )
+    evidence = PlainTextField(required=False, max_length=TEXT_LIMIT)
+    next_step = PlainTextField(required=False, max_length=TEXT_LIMIT)
 
     class Meta:
         model = Rating
@@ -80,15 +97,12 @@ class ConflictChoiceForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label="Why are you reopening it?",
         help_text="The team will see this, and it is kept in the assessment's history.",
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={
-            "required": "Enter why you are reopening the assessment",
-            "max_length": "Write 1,000 characters or fewer",
-        },
+        error_messages={"required": "Enter why you are reopening the assessment"},
     )
 
 

@@ -1,0 +1,144 @@
+"""Text as people really paste it: control characters from Word, and long unbroken strings.
+
+The rule, decided once in assessments/text.py: the form turns every kind of line break into a
+plain one and refuses any other control character with a message saying where it is; every
+export and PDF cleans what is already stored, so no saved row can break a file.
+"""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from assessments import exports, pdf, reports
+from assessments.models import Assessment, Rating
+
+from .conftest import World
+from .helpers import form_data, mark_submitted
+
+
+@pytest.fixture
+def assessment(world: World) -> Assessment:
+    return Assessment.start(team=world.team, round=world.round)
+
+
+def _save(client: Client, assessment: Assessment, evidence: str, next_step: str = "") -> str:
+    client.force_login(assessment.team.memberships.get().user)
+    data = form_data(assessment, {"W01": ("amber", evidence, next_step)})
+    return client.post(reverse("assessments:save", args=[assessment.pk]), data).text
+
+
+def _w01(assessment: Assessment) -> Rating:
+    return assessment.ratings.get(item__code="W01")
+
+
+def test_line_breaks_from_word_mac_and_windows_become_plain_line_breaks(
+    client: Client, assessment: Assessment
+) -> None:
+    _save(client, assessment, "Word\vline\fbreak", "Windows\r\nand\rMac\u2028too")
+    rating = _w01(assessment)
+    assert rating.evidence == "Word\nline\nbreak"
+    assert rating.next_step == "Windows\nand\nMac\ntoo"
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x01", "\x07", "\x1b", "\x1f", "\x7f"])
+def test_other_control_characters_are_refused_with_a_message_saying_where(
+    client: Client, assessment: Assessment, control: str
+) -> None:
+    page = _save(client, assessment, f"Supervision monthly{control} since May")
+    assert "hidden control character after “Supervision monthly”" in page
+    assert "There is a problem" in page
+    rating = _w01(assessment)
+    assert (rating.rag, rating.evidence) == ("unrated", "")  # nothing saved
+
+
+def test_a_refused_control_character_keeps_what_was_typed_on_the_page(
+    client: Client, assessment: Assessment
+) -> None:
+    page = _save(client, assessment, "Kept\x01 words", "My next step")
+    assert "My next step" in page  # the rest of what they wrote is still there to fix and save
+
+
+def test_the_reopen_reason_follows_the_same_rule(
+    client: Client, world: World, assessment: Assessment
+) -> None:
+    mark_submitted(assessment)
+    client.force_login(world.lead)
+    url = reverse("assessments:reopen", args=[assessment.pk])
+    refused = client.post(url, {"reason": "Missing\x1b W03"})
+    assert "hidden control character" in refused.text
+    assessment.refresh_from_db()
+    assert assessment.is_submitted
+    client.post(url, {"reason": "Please add\vW03"})
+    assessment.refresh_from_db()
+    assert assessment.reopened_reason == "Please add\nW03"
+
+
+@pytest.fixture
+def stored_controls(world: World, assessment: Assessment) -> Assessment:
+    """Rows saved before the rule, or by another route: every control character there is."""
+    # Every C0 control but NUL, which PostgreSQL itself refuses to store, and DEL.
+    every_control = "".join(chr(code) for code in [*range(1, 32), 127])
+    assessment.ratings.filter(item__code="W01").update(
+        rag="red", evidence=f"Before{every_control}after", next_step="Line\vbreak"
+    )
+    world.team.name = "Health\x0bVisiting\x01East"
+    world.team.save()
+    mark_submitted(assessment)
+    return assessment
+
+
+def test_every_export_cleans_control_characters_already_stored(stored_controls: Assessment) -> None:
+    data = reports.round_data(round=stored_controls.round)
+    sheet = load_workbook(io.BytesIO(exports.ratings_xlsx(data=data))).active
+    assert sheet is not None
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    w01 = next(
+        row
+        for row in rows
+        if row[header.index("item_code")] == "W01" and row[header.index("status")] == "submitted"
+    )
+    assert w01[header.index("evidence")] == "Before\t\n\n\n\nafter"  # tab and breaks kept
+    assert w01[header.index("next_step")] == "Line\nbreak"
+    assert w01[header.index("team")] == "Health\nVisitingEast"
+
+    workbook = load_workbook(io.BytesIO(exports.workbook(data=data)))
+    assert "Health\nVisitingEast" in [row[1] for row in workbook["Completion"].values]
+
+    text = exports.ratings_csv(data=data).decode("utf-8-sig")
+    rows_ = [row for row in csv.DictReader(io.StringIO(text)) if row["status"] == "submitted"]
+    assert rows_[0]["evidence"] == "Before\t\n\n\n\nafter"
+    assert not exports.text.CONTROL_CHARACTERS.search(text.replace("\r\n", ""))  # rows end CRLF
+
+
+def test_the_report_commands_survive_stored_control_characters(
+    stored_controls: Assessment, tmp_path: Path
+) -> None:
+    for command, name in [
+        ("export_ratings", "all.xlsx"),
+        ("export_ratings", "all.csv"),
+        ("gap_report", "board.xlsx"),
+        ("gap_report", "board.csv"),
+        ("gap_report", "board.pdf"),
+    ]:
+        call_command(
+            command, round=stored_controls.round_id, output=tmp_path / name, stdout=io.StringIO()
+        )
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_the_leads_downloads_survive_stored_control_characters(
+    client: Client, world: World, stored_controls: Assessment
+) -> None:
+    client.force_login(world.lead)
+    for route in ["ratings-xlsx", "ratings-csv", "summary-export", "gap-report"]:
+        response = client.get(reverse(f"assessments:{route}", args=[world.round.pk]))
+        assert response.status_code == 200, route
+    report = client.get(reverse("assessments:team-report", args=[stored_controls.pk]))
+    assert report.status_code == 200
+    assert pdf.team_report(assessment=stored_controls).startswith(b"%PDF")
