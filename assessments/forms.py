@@ -63,6 +63,12 @@ class RatingForm(forms.ModelForm):
     def clean_rag(self) -> str:
         return self.cleaned_data["rag"] or Rag.UNRATED
 
+    def was_posted(self) -> bool:
+        """Whether the post carried this item at all. A browser always sends both text boxes
+        (empty or not); it sends no rating for an unchosen radio group, so the text boxes are
+        the proof. Without this, a missing item would read as "unrated, blank" and wipe it."""
+        return all(self.add_prefix(field) in self.data for field in ("evidence", "next_step"))
+
     def answer(self) -> Answer:
         data = self.cleaned_data
         return Answer(rag=data["rag"], evidence=data["evidence"], next_step=data["next_step"])

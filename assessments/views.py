@@ -261,14 +261,14 @@ def assessment_page(request: SignedInRequest, pk: int) -> HttpResponse:
 def save(request: SignedInRequest, pk: int) -> HttpResponse:
     assessment = _changeable_assessment_for(request.user, pk)
     page = PageForm(request.POST)
-    if not page.is_valid():
+    entries = _entries(assessment, request.POST)
+    if not page.is_valid() or not all(entry.form and entry.form.was_posted() for entry in entries):
         return render(
             request,
             "assessments/assessment_incomplete_post.html",
             {"assessment": assessment},
             status=400,
         )
-    entries = _entries(assessment, request.POST)
     if request.POST.get("resolving"):
         _apply_conflict_choices(assessment, entries, request.POST)
     if not all(entry.form is not None and entry.form.is_valid() for entry in entries):

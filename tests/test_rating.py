@@ -166,6 +166,40 @@ def test_a_missing_or_garbled_version_saves_nothing(
     assert not assessment.ratings.exclude(rag="unrated").exists()
 
 
+@pytest.mark.parametrize("missing", ["every item", "one item's text boxes", "one evidence box"])
+def test_a_post_with_item_fields_missing_is_refused_and_changes_nothing(
+    signed_in: Client, assessment: Assessment, missing: str
+) -> None:
+    signed_in.post(_save(assessment), rate_all(assessment, "amber"))
+    before = _answers(assessment)
+    assessment.refresh_from_db()
+    data = rate_all(assessment, "red")  # would change every item, if it were accepted
+    w02 = f"item-{assessment.ratings.get(item__code='W02').item_id}"
+    if missing == "every item":
+        data = {"version": data["version"], "action": "save"}
+    elif missing == "one item's text boxes":
+        del data[f"{w02}-evidence"], data[f"{w02}-next_step"], data[f"{w02}-rag"]
+    else:
+        del data[f"{w02}-evidence"]
+    response = signed_in.post(_save(assessment), data)
+    assert response.status_code == 400
+    assert "Your answers were not saved" in response.text
+    assert _answers(assessment) == before
+    assert {rag for rag, _, _ in before.values()} == {"amber"}
+
+
+def test_an_unrated_item_posts_no_rating_and_stays_unrated(
+    signed_in: Client, assessment: Assessment
+) -> None:
+    # A browser sends nothing for a radio group with none chosen: that is not a missing field.
+    data = form_data(assessment, {"W01": ("green", "Yes", "")})
+    for key in [k for k in data if k.endswith("-rag") and not data[k]]:
+        del data[key]
+    assert signed_in.post(_save(assessment), data).status_code == 302
+    assert _answers(assessment)["W01"] == ("green", "Yes", "")
+    assert _answers(assessment)["W02"][0] == "unrated"
+
+
 def test_posting_the_same_form_twice_is_harmless(signed_in: Client, assessment: Assessment) -> None:
     data = form_data(assessment, {"W01": ("red", "None trained", "")})
     first = signed_in.post(_save(assessment), data)
