@@ -81,6 +81,11 @@ class Partnership(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            # For national or regional staff who read every partnership's results. Being an
+            # administrator (is_staff) opens the admin site only; it grants no results.
+            ("view_every_partnership", "Can see every partnership's results and reports"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -202,6 +207,14 @@ class PartnershipLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} leads {self.partnership}"
+
+
+SEE_EVERY_PARTNERSHIP = "assessments.view_every_partnership"
+
+
+def sees_every_partnership(user: User) -> bool:
+    """An explicit permission (superusers have every permission); never is_staff alone."""
+    return user.is_authenticated and user.has_perm(SEE_EVERY_PARTNERSHIP)
 
 
 def _led_partnerships(user: User) -> models.QuerySet[PartnershipLead, Any]:
@@ -466,6 +479,16 @@ class RoundQuerySet(models.QuerySet["Round"]):
         )
 
 
+    def reported_to(self, user: User) -> RoundQuerySet:
+        """Rounds whose results the person may read: those of partnerships they lead, or every
+        round with the explicit permission."""
+        if sees_every_partnership(user):
+            return self.all()
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(partnership__in=_led_partnerships(user))
+
+
 class Round(models.Model):
     """One assessment cycle of a partnership against one published checklist."""
 
@@ -579,6 +602,13 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
 
     def led_by(self, user: User) -> AssessmentQuerySet:
         return self.with_roles_of(user).filter(Q(is_lead=True))
+
+    def reported_to(self, user: User) -> AssessmentQuerySet:
+        """Assessments whose report the person may read: visible to them, or every one with
+        the explicit permission."""
+        if sees_every_partnership(user):
+            return self.with_roles_of(user)
+        return self.visible_to(user)
 
     def for_page(self) -> AssessmentQuerySet:
         # Only what every assessment page shows; who submitted or reopened loads when shown.

@@ -461,10 +461,8 @@ def history(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 def _round_for_reports(user: User, round_id: int) -> Round:
-    """A round whose partnership the person leads; administrators see every partnership."""
-    rounds = Round.objects.select_related("partnership", "checklist")
-    if not user.is_staff:
-        rounds = rounds.filter(partnership__in=Partnership.objects.led_by(user))
+    """A round whose partnership the person leads, or any with the explicit permission."""
+    rounds = Round.objects.reported_to(user).select_related("partnership", "checklist")
     return get_object_or_404(rounds, pk=round_id)
 
 
@@ -531,12 +529,9 @@ def summary_export(request: SignedInRequest, round_id: int) -> HttpResponse:
 
 @login_required
 def team_report_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessments = (
-        Assessment.objects.all()
-        if request.user.is_staff
-        else (Assessment.objects.visible_to(request.user))
+    assessment = get_object_or_404(
+        Assessment.objects.reported_to(request.user).for_page(), pk=pk
     )
-    assessment = get_object_or_404(assessments.for_page(), pk=pk)
     return _download(
         pdf.team_report(assessment=assessment),
         pdf.team_report_filename(assessment=assessment),

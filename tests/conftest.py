@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from accounts.models import User
 from assessments.models import Checklist, Partnership, Round, Team, TeamType
@@ -28,6 +29,8 @@ class World:
     practitioner: User
     lead: User
     staff: User
+    staff_without_rights: User
+    reader: User
     other_partnership: Partnership
     outsider_team: Team
     outsider_round: Round
@@ -46,6 +49,15 @@ def world(db: None) -> World:
     lead = make_user("lead@example.org")
     add_lead(lead, partnership)
     staff = make_user("admin@example.org", is_staff=True, is_superuser=True)
+    # Staff only opens the admin site; reading results takes membership, leadership or the
+    # explicit permission, which the reader has.
+    staff_without_rights = make_user("helpdesk@example.org", is_staff=True)
+    reader = make_user("national-reader@example.org")
+    reader.user_permissions.add(
+        Permission.objects.get(
+            codename="view_every_partnership", content_type__app_label="assessments"
+        )
+    )
 
     other_partnership = make_partnership("Southvale Partnership")
     outsider_team = make_team(
@@ -63,6 +75,8 @@ def world(db: None) -> World:
         practitioner=practitioner,
         lead=lead,
         staff=staff,
+        staff_without_rights=staff_without_rights,
+        reader=reader,
         other_partnership=other_partnership,
         outsider_team=outsider_team,
         outsider_round=outsider_round,

@@ -73,6 +73,8 @@ def _members_only(world: World) -> list[tuple[User, Assessment]]:
         (world.lead, _outsider(world)),
         (world.outsider, _mine(world)),
         (world.staff, _mine(world)),
+        (world.staff_without_rights, _mine(world)),
+        (world.reader, _mine(world)),  # reads results, changes nothing
     ]
 
 
@@ -83,6 +85,8 @@ def _visible(world: World) -> list[tuple[User, Assessment]]:
         (world.lead, _outsider(world)),
         (world.outsider, _mine(world)),
         (world.staff, _mine(world)),
+        (world.staff_without_rights, _mine(world)),
+        (world.reader, _mine(world)),
     ]
 
 
@@ -92,6 +96,8 @@ def _leads_only(world: World) -> list[tuple[User, Assessment]]:
         (world.lead, _outsider(world)),
         (world.outsider, _mine(world)),
         (world.staff, _mine(world)),
+        (world.staff_without_rights, _mine(world)),
+        (world.reader, _mine(world)),
     ]
 
 
@@ -120,14 +126,21 @@ def _not_leads(world: World) -> list[tuple[User, Assessment]]:
         (world.practitioner, _mine(world)),  # a member, not a lead
         (world.lead, _outsider(world)),
         (world.outsider, _mine(world)),
+        (world.staff_without_rights, _mine(world)),  # the admin site is not the results
+        (world.staff_without_rights, _outsider(world)),
     ]
 
 
-def _leads_and_staff(world: World) -> list[tuple[User, Assessment]]:
-    return [(world.lead, _mine(world)), (world.staff, _outsider(world))]
+def _leads_and_readers(world: World) -> list[tuple[User, Assessment]]:
+    return [
+        (world.lead, _mine(world)),
+        (world.staff, _outsider(world)),  # a superuser holds every permission
+        (world.reader, _mine(world)),
+        (world.reader, _outsider(world)),
+    ]
 
 
-REPORT_CASE = Case(_round_of, _not_leads, _leads_and_staff)
+REPORT_CASE = Case(_round_of, _not_leads, _leads_and_readers)
 
 CASES: dict[str, Case] = {
     "assessments:dashboard": REPORT_CASE,
@@ -142,8 +155,14 @@ CASES: dict[str, Case] = {
             (w.practitioner, _outsider(w)),
             (w.lead, _outsider(w)),
             (w.outsider, _mine(w)),
+            (w.staff_without_rights, _mine(w)),
         ],
-        lambda w: [(w.practitioner, _mine(w)), (w.lead, _mine(w)), (w.staff, _outsider(w))],
+        lambda w: [
+            (w.practitioner, _mine(w)),
+            (w.lead, _mine(w)),
+            (w.staff, _outsider(w)),
+            (w.reader, _outsider(w)),
+        ],
     ),
     "assessments:start": Case(_team_and_round, _members_only, _member),
     "assessments:edit": Case(
