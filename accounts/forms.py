@@ -7,6 +7,8 @@ from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
+EMAIL_LIMIT = 254  # the longest e-mail address there can be (RFC 5321), and our column's size
+
 
 def _helper(*fields: Field, button: str) -> FormHelper:
     helper = FormHelper()
@@ -36,7 +38,12 @@ class EmailAuthenticationForm(AuthenticationForm):
         )
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+        email = str(self.cleaned_data["username"]).strip().lower()
+        if len(email) > EMAIL_LIMIT:  # refused here, before anything is tried or recorded
+            raise forms.ValidationError(
+                f"Enter an email address of {EMAIL_LIMIT} characters or fewer", code="max_length"
+            )
+        return email
 
 
 class GdsPasswordResetForm(PasswordResetForm):

@@ -11,7 +11,8 @@ from django.utils import timezone
 def username_for_lockout(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """The e-mail address as we store it, so 'Sam@X' and 'sam@x' share one failure count."""
     raw = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(raw).strip().lower()
+    # django-axes keeps it in a 255-character column; no e-mail address is longer than 254.
+    return str(raw).strip().lower()[:255]
 
 
 class UserManager(BaseUserManager["User"]):

@@ -478,7 +478,6 @@ class RoundQuerySet(models.QuerySet["Round"]):
             | Q(partnership__in=_led_partnerships(user))
         )
 
-
     def reported_to(self, user: User) -> RoundQuerySet:
         """Rounds whose results the person may read: those of partnerships they lead, or every
         round with the explicit permission."""

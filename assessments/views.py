@@ -529,9 +529,7 @@ def summary_export(request: SignedInRequest, round_id: int) -> HttpResponse:
 
 @login_required
 def team_report_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = get_object_or_404(
-        Assessment.objects.reported_to(request.user).for_page(), pk=pk
-    )
+    assessment = get_object_or_404(Assessment.objects.reported_to(request.user).for_page(), pk=pk)
     return _download(
         pdf.team_report(assessment=assessment),
         pdf.team_report_filename(assessment=assessment),

@@ -160,6 +160,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.models.username_for_lockout"
 AXES_RESET_ON_SUCCESS = True
+# The pause runs from the lockout: attempts during it (right password or wrong) do not restart
+# it, or anyone who knows a person's e-mail could keep them out for as long as they liked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False

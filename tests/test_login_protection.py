@@ -5,6 +5,7 @@ import datetime
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -97,3 +98,34 @@ def test_activity_pushes_the_expiry_on_at_most_once_a_minute(client: Client, wor
     session.save()
     client.get(reverse("assessments:home"))
     assert Session.objects.get(session_key=key).expire_date > first
+
+
+def test_trying_during_the_lockout_does_not_extend_it(client: Client, world: World) -> None:
+    for _ in range(10):
+        _attempt(client, "practitioner@example.org", "wrong")
+    started = AccessAttempt.objects.get().attempt_time
+    # Fourteen minutes in, the attacker is still trying, with wrong and right passwords.
+    AccessAttempt.objects.update(attempt_time=started - datetime.timedelta(minutes=14))
+    assert _attempt(client, "practitioner@example.org", "wrong") == 429
+    assert _attempt(client, "practitioner@example.org", PASSWORD) == 429
+    # Two minutes later the fifteen minutes from the lockout are over, whatever happened since.
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - datetime.timedelta(minutes=2))
+    assert _attempt(client, "practitioner@example.org", PASSWORD) == 302
+
+
+def test_an_over_long_email_gets_a_form_error_not_a_server_error(
+    client: Client, world: World
+) -> None:
+    long_email = "a" * 300 + "@example.org"
+    response = client.post(reverse("login"), {"username": long_email, "password": "x"})
+    assert response.status_code == 200
+    assert "Enter an email address of 254 characters or fewer" in response.text
+    assert not AccessAttempt.objects.exists()  # nothing tried, nothing recorded
+
+
+def test_the_admin_sign_in_survives_an_over_long_username(client: Client, world: World) -> None:
+    response = client.post(
+        reverse("admin:login"), {"username": "a" * 1000, "password": "x"}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert response.status_code == 200
+    assert all(len(a.username or "") <= 255 for a in AccessAttempt.objects.all())

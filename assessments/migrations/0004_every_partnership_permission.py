@@ -4,14 +4,18 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0003_rating_ordering'),
+        ("assessments", "0003_rating_ordering"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='partnership',
-            options={'ordering': ['name'], 'permissions': [('view_every_partnership', "Can see every partnership's results and reports")]},
+            name="partnership",
+            options={
+                "ordering": ["name"],
+                "permissions": [
+                    ("view_every_partnership", "Can see every partnership's results and reports")
+                ],
+            },
         ),
     ]
