@@ -40,3 +40,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("assessments.urls")),
 ]
+
+handler400 = "imh_toolkit.views.bad_request"
+handler403 = "imh_toolkit.views.permission_denied"
+handler404 = "imh_toolkit.views.page_not_found"
+handler500 = "imh_toolkit.views.server_error"

@@ -1,0 +1,56 @@
+"""What every response survives and carries: malformed requests get our error pages, never a
+500, and nothing behind sign-in is kept in a shared computer's browser cache."""
+
+import pytest
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from assessments.models import Assessment
+from imh_toolkit.views import server_error
+
+from .conftest import World
+
+FORM_POST = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def browser_like(world: World) -> Client:
+    """A client that checks CSRF like the real site and already holds a CSRF cookie."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.get(reverse("login"))
+    assert "csrftoken" in client.cookies
+    return client
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1", "cp500", "shift_jis", "x-unknown"])
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_form_post_in_another_charset_gets_a_400_page_on_every_url(
+    browser_like: Client, world: World, charset: str, signed_in: bool
+) -> None:
+    if signed_in:
+        browser_like.force_login(world.practitioner)
+    assessment = Assessment.start(team=world.team, round=world.round)
+    urls = [
+        reverse("login"),
+        reverse("logout"),
+        reverse("password_reset"),
+        reverse("assessments:home"),
+        reverse("assessments:save", args=[assessment.pk]),
+        reverse("admin:login"),
+        "/no-such-page/",
+    ]
+    for url in urls:
+        response = browser_like.generic(
+            "POST", url, b"username=a&password=b", content_type=f"{FORM_POST}; charset={charset}"
+        )
+        assert response.status_code in {400, 403, 404, 405}, (url, response.status_code)
+        if response.status_code == 400:
+            assert "Something was wrong with that request" in response.text
+
+
+def test_the_server_error_page_does_not_read_a_malformed_body(rf: RequestFactory) -> None:
+    request = rf.generic("POST", "/", b"a=b", content_type=f"{FORM_POST}; charset=utf-16")
+    request.COOKIES["csrftoken"] = "x" * 32
+    response = server_error(request)
+    assert response.status_code == 500
+    assert b"Sorry, there is a problem with the service" in response.content
