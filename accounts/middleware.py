@@ -3,6 +3,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 REFRESH_KEY = "_session_refreshed_at"
 
@@ -27,4 +28,24 @@ class IdleSessionMiddleware:
         now = int(time.time())
         if now - int(session.get(REFRESH_KEY, 0)) >= settings.SESSION_REFRESH_SECONDS:
             session[REFRESH_KEY] = now
+        return response
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Nothing behind sign-in is kept in a browser's or proxy's cache.
+
+    On a shared computer in a children's centre, the back button or the cache must not show the
+    previous person's evidence or reports. Every response to a signed-in person (pages, PDFs,
+    CSV and Excel files, error pages) says no-store. Static files never get here: whitenoise
+    answers them higher up, so they stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
         return response

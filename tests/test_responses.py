@@ -9,6 +9,7 @@ from assessments.models import Assessment
 from imh_toolkit.views import server_error
 
 from .conftest import World
+from .helpers import mark_submitted
 
 FORM_POST = "application/x-www-form-urlencoded"
 
@@ -54,3 +55,35 @@ def test_the_server_error_page_does_not_read_a_malformed_body(rf: RequestFactory
     response = server_error(request)
     assert response.status_code == 500
     assert b"Sorry, there is a problem with the service" in response.content
+
+
+def test_every_signed_in_page_and_download_says_no_store(client: Client, world: World) -> None:
+    assessment = Assessment.start(team=world.team, round=world.round)
+    mark_submitted(assessment)
+    client.force_login(world.lead)
+    round_id = {"round_id": world.round.pk}
+    urls = [
+        reverse("assessments:home"),
+        reverse("assessments:edit", args=[assessment.pk]),
+        reverse("assessments:history", args=[assessment.pk]),
+        reverse("assessments:reopen", args=[assessment.pk]),
+        reverse("assessments:team-report", args=[assessment.pk]),
+        reverse("assessments:dashboard", kwargs=round_id),
+        reverse("assessments:gap-report", kwargs=round_id),
+        reverse("assessments:ratings-csv", kwargs=round_id),
+        reverse("assessments:ratings-xlsx", kwargs=round_id),
+        reverse("assessments:summary-export", kwargs=round_id),
+        "/no-such-page/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert "no-store" in response.get("Cache-Control", ""), (url, response.status_code)
+    client.force_login(world.staff)
+    assert "no-store" in client.get(reverse("admin:index")).get("Cache-Control", "")
+
+
+def test_static_files_stay_cacheable(client: Client, world: World) -> None:
+    client.force_login(world.practitioner)
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
