@@ -183,10 +183,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after this much idle time: a request pushes the expiry on (at most once a
-# minute, see accounts.middleware.IdleSessionMiddleware).
+# Sessions end after this much idle time: a request pushes the expiry on, writing the session
+# at most every few seconds (accounts.middleware.IdleSessionMiddleware), so a session ends
+# between SESSION_REFRESH_SECONDS before the idle time after the last request, and that time.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60, minimum=1) * 60
-SESSION_REFRESH_SECONDS = 60
+SESSION_REFRESH_SECONDS = 5
 SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"

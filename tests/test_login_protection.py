@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -85,7 +86,9 @@ def test_sessions_end_after_the_idle_time(client: Client, world: World) -> None:
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_activity_pushes_the_expiry_on_at_most_once_a_minute(client: Client, world: World) -> None:
+def test_activity_pushes_the_expiry_on_at_most_every_few_seconds(
+    client: Client, world: World
+) -> None:
     client.force_login(world.practitioner)
     key = client.session.session_key
     client.get(reverse("assessments:home"))
@@ -94,10 +97,35 @@ def test_activity_pushes_the_expiry_on_at_most_once_a_minute(client: Client, wor
     assert Session.objects.get(session_key=key).expire_date == first  # no write this time
 
     session = client.session
-    session["_session_refreshed_at"] = int(timezone.now().timestamp()) - 61
+    session["_session_refreshed_at"] = int(timezone.now().timestamp()) - 6
     session.save()
+    saved = Session.objects.get(session_key=key).expire_date
     client.get(reverse("assessments:home"))
-    assert Session.objects.get(session_key=key).expire_date > first
+    assert Session.objects.get(session_key=key).expire_date > saved
+
+
+@pytest.mark.parametrize("since_last_push", [6, 30, 59])
+def test_the_idle_limit_counts_from_the_last_request_to_within_seconds(
+    client: Client, world: World, since_last_push: int
+) -> None:
+    """A request some seconds after the expiry was last pushed on still counts in full: the
+    session ends the idle time after the last request, not after the last push, give or take
+    the few seconds between pushes, and never later."""
+    idle = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    client.force_login(world.practitioner)
+    key = client.session.session_key
+    pushed_at = timezone.now() - datetime.timedelta(seconds=since_last_push)
+    session = client.session
+    session["_session_refreshed_at"] = int(pushed_at.timestamp())
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=pushed_at + idle)
+
+    before = timezone.now()
+    assert client.get(reverse("assessments:home")).status_code == 200
+    after = timezone.now()
+    expires = Session.objects.get(session_key=key).expire_date
+    assert expires >= before + idle - datetime.timedelta(seconds=5)  # not early
+    assert expires <= after + idle + datetime.timedelta(seconds=1)  # not late
 
 
 def test_trying_during_the_lockout_does_not_extend_it(client: Client, world: World) -> None:
