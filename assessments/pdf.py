@@ -8,7 +8,10 @@ and never follows a redirect. The PDFs are tagged (PDF/UA-1) with a title and a 
 from __future__ import annotations
 
 import gc
+import html
 import mimetypes
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +24,7 @@ from django.utils import timezone
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import reports
+from . import reports, text
 from .models import Assessment
 
 
@@ -69,13 +72,58 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+# People paste long strings with no spaces: a row of dashes, a list of URLs, one huge word.
+# WeasyPrint breaks such a string only by laying out what is left of it again for every line,
+# which takes minutes for a page of them. Giving it a break opportunity (a zero-width space)
+# every BREAK_EVERY characters of any run longer than LONG_RUN makes it wrap like prose, in
+# prose's time. Short words are left alone, and nothing visible changes.
+LONG_RUN = 24
+BREAK_EVERY = 16
+_ZERO_WIDTH_SPACE = "\u200b"
+_TITLE_OR_TAG = re.compile(r"(<title>.*?</title>|<[^>]*>)", re.DOTALL)
+_RUN = re.compile(rf"[^ \t\n\u200b]{{{LONG_RUN},}}")
+# Never put a break between a character and what joins or modifies it.
+_JOINS = {"\u200d", "\ufe0e", "\ufe0f"}
+
+
+def _break_run(found: re.Match[str]) -> str:
+    run, pieces, since_break = found.group(0), [], 0
+    for index, character in enumerate(run):
+        joined = character in _JOINS or unicodedata.combining(character)
+        if since_break >= BREAK_EVERY and not joined and run[index - 1] not in _JOINS:
+            pieces.append(_ZERO_WIDTH_SPACE)
+            since_break = 0
+        pieces.append(character)
+        since_break += 1
+    return "".join(pieces)
+
+
+def _printable_text(escaped: str) -> str:
+    plain = text.clean(html.unescape(escaped))
+    return html.escape(_RUN.sub(_break_run, plain), quote=False)
+
+
+def printable(markup: str) -> str:
+    """The report's HTML with every text node cleaned of control characters (drawn as boxes
+    otherwise) and its long unbroken runs made breakable. Tags, attributes and the document's
+    title are left as they are; text is unescaped, changed and escaped again, so an entity is
+    never split."""
+    parts = _TITLE_OR_TAG.split(markup)
+    for index in range(0, len(parts), 2):  # split() puts text at even indexes, tags at odd
+        if parts[index].strip():
+            parts[index] = _printable_text(parts[index])
+    return "".join(parts)
+
+
 def render(template: str, context: dict[str, object]) -> bytes:
-    html = render_to_string(template, {**context, "generated_at": timezone.localtime()})
+    markup = printable(
+        render_to_string(template, {**context, "generated_at": timezone.localtime()})
+    )
     fetcher = OwnFilesOnly()
     stylesheet = finders.find("css/print.css")
     assert stylesheet, "static/css/print.css is missing"
     with _no_cyclic_gc():
-        document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)
+        document = HTML(string=markup, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)
         pdf: bytes = document.write_pdf(
             stylesheets=[CSS(filename=str(stylesheet), url_fetcher=fetcher)],
             pdf_variant="pdf/ua-1",

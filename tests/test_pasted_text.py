@@ -7,6 +7,8 @@ export and PDF cleans what is already stored, so no saved row can break a file.
 
 import csv
 import io
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,63 @@ def test_the_leads_downloads_survive_stored_control_characters(
     report = client.get(reverse("assessments:team-report", args=[stored_controls.pk]))
     assert report.status_code == 200
     assert pdf.team_report(assessment=stored_controls).startswith(b"%PDF")
+
+
+def test_printable_breaks_long_runs_and_leaves_words_tags_and_entities_whole() -> None:
+    long_run = "&amp;" + "x" * 40 + "e\u0301" * 20  # an entity, a run, accents that must stay on
+    markup = f'<title>{"t" * 60}</title><p class="{"c" * 40}">Short words stay.\x01 {long_run}</p>'
+    out = pdf.printable(markup)
+    assert out.startswith(f'<title>{"t" * 60}</title><p class="{"c" * 40}">Short words stay. ')
+    text = out.split(">", 3)[3].removesuffix("</p>")
+    assert text.replace("\u200b", "") == "Short words stay. &amp;" + "x" * 40 + "e\u0301" * 20
+    pieces = text.split(" ")[-1].split("\u200b")
+    assert len(pieces) > 3
+    assert all(len(piece) <= 2 * pdf.BREAK_EVERY for piece in pieces)
+    assert not any(piece.startswith("\u0301") for piece in pieces)  # never split from its letter
+
+
+def _word_boxes(content: bytes, tmp_path: Path) -> list[tuple[float, float, float, str]]:
+    """(page width, left, right, word) for every word pdftotext finds in the PDF."""
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    boxes, width = [], 0.0
+    for line in out.splitlines():
+        if page := re.search(r'<page width="([\d.]+)"', line):
+            width = float(page.group(1))
+        elif word := re.search(
+            r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)".*>(.*)</word>', line
+        ):
+            boxes.append((width, float(word.group(1)), float(word.group(2)), word.group(3)))
+    return boxes
+
+
+@pytest.fixture
+def unbroken(world: World, assessment: Assessment) -> Assessment:
+    """Every field people type at its limit, without a single space."""
+    world.partnership.name = "P" * 200
+    world.partnership.save()
+    world.team.name = "T" * 200
+    world.team.save()
+    world.round.name = "R" * 200
+    world.round.save()
+    assessment.ratings.update(rag="red", evidence="Q" * 2000, next_step="-" * 2000)
+    mark_submitted(assessment)
+    return assessment
+
+
+def test_long_unbroken_text_wraps_inside_the_page_in_every_pdf(
+    unbroken: Assessment, tmp_path: Path
+) -> None:
+    reports_ = {
+        "gap report": pdf.gap_report(data=reports.round_data(round=unbroken.round)),
+        "team report": pdf.team_report(assessment=unbroken),
+    }
+    for name, content in reports_.items():
+        boxes = _word_boxes(content, tmp_path)
+        outside = [word[:20] for width, left, right, word in boxes if left < 0 or right > width]
+        assert outside == [], f"{name}: text runs off the page"
+        evidence = sum(word.count("Q") for _, _, _, word in boxes)
+        assert evidence >= 3 * 2000, f"{name}: some of the evidence is missing"

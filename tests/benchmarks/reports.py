@@ -16,7 +16,6 @@ import argparse
 import datetime
 import io
 import json
-import os
 import random
 import resource
 import statistics
@@ -24,9 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.scratch import ROOT, scratch_environment
 
 
 def measure(teams: int) -> dict[str, float]:
@@ -154,24 +152,7 @@ def main() -> None:
     rows = []
     for size in options.sizes:
         with tempfile.TemporaryDirectory() as folder:
-            env = {
-                **os.environ,
-                "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
-                "DEBUG": "false",
-                "SECRET_KEY": "benchmark-" + "x" * 50,
-                "ALLOWED_HOSTS": "testserver",
-                "EMAIL_HOST": "smtp.invalid",
-                "SECURE_SSL_REDIRECT": "false",
-                "LOG_LEVEL": "ERROR",
-                "STATIC_ROOT": f"{folder}/static",
-                "DJANGO_SETTINGS_MODULE": "imh_toolkit.settings",
-            }
-            subprocess.run(
-                [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],  # noqa: S603
-                cwd=ROOT,
-                env=env,
-                check=True,
-            )
+            env = scratch_environment(folder)
             result = subprocess.run(  # noqa: S603
                 [sys.executable, "-m", "tests.benchmarks.reports", "--one", str(size)],
                 cwd=ROOT,
