@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 UV := $(PYTHON) -m uv
 MANAGE := .venv/bin/python manage.py
 
-.PHONY: run test install check-python lint typecheck pytest chromium vendor-govuk-frontend clean
+.PHONY: run test install check-python lint typecheck pytest chromium load crash vendor-govuk-frontend clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -50,6 +50,15 @@ pytest: install chromium
 	CHROMIUM=$(CHROMIUM) .venv/bin/pytest
 
 test: lint typecheck pytest
+
+# Not part of `make test`: each needs PostgreSQL on 127.0.0.1:5432, runs for a few minutes on
+# loopback only, stops by itself and prints its figures (README, Reliability).
+# Options through ARGS, e.g. make load ARGS="--seconds 30 --rate 50".
+load: install
+	.venv/bin/python -m tests.load.run $(ARGS)
+
+crash: install
+	.venv/bin/python -m tests.load.crash $(ARGS)
 
 # Refresh the vendored GOV.UK Frontend build (needs npm; the tests and server never do).
 GOVUK_FRONTEND_VERSION ?= 6.6.0

@@ -16,82 +16,37 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/imh_bench")
-SERVER_ENV = {
-    "DEBUG": "false",
-    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",
-    "SECURE_HSTS_SECONDS": "0",
-    "DATABASE_URL": DATABASE_URL,
-    "CONN_MAX_AGE": "60",
-    "EMAIL_HOST": "smtp.invalid",
-    "LOG_LEVEL": "WARNING",
-}
+from tests.load.server import (
+    POSTGRES_URL,
+    ROOT,
+    free_port,
+    prepare_demo,
+    production_env,
+    start_gunicorn,
+    stop,
+)
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", POSTGRES_URL.format(name="imh_bench"))
 
 
-def manage(*args: str) -> str:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
+def session_and_page(env: dict[str, str]) -> tuple[str, str]:
+    """A signed-in session cookie for the demo practitioner, and their assessment's URL."""
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "tests.load.data", "session", "--email", "practitioner@example.org"],
         cwd=ROOT,
-        env={**os.environ, **SERVER_ENV},
+        env=env,
         capture_output=True,
         text=True,
         check=True,
-    )
-    return result.stdout
-
-
-def fresh_database() -> None:
-    import psycopg
-
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def session_and_page() -> tuple[str, str]:
-    """A signed-in session cookie for the demo practitioner, and their assessment's URL."""
-    script = (
-        "from django.test import Client; from accounts.models import User; "
-        "from assessments.models import Assessment; "
-        "u = User.objects.get(email='practitioner@example.org'); c = Client(); c.force_login(u); "
-        "a = Assessment.objects.changeable_by(u).get(status='in_progress'); "
-        "print(c.cookies['sessionid'].value, f'/assessments/{a.pk}/')"
-    )
-    cookie, path = manage("shell", "--no-imports", "-c", script).strip().splitlines()[-1].split()
-    return cookie, path
-
-
-def wait_until_serving(port: int) -> None:
-    """gunicorn binds before its workers have loaded Django: wait for a real answer."""
-    for _ in range(300):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz/", headers={"Host": "127.0.0.1"})
-            if connection.getresponse().status == 200:
-                return
-        except (http.client.HTTPException, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    ).stdout
+    cookie, assessment = out.strip().splitlines()[-1].split()
+    return cookie, f"/assessments/{assessment}/"
 
 
 def drive(port: int, path: str, cookie: str, clients: int, seconds: float) -> dict[str, float]:
@@ -198,40 +153,28 @@ def main() -> None:
     options = parser.parse_args()
 
     print("Preparing a fresh PostgreSQL database with the demo data…", flush=True)
-    fresh_database()
-    manage("migrate", "--no-input")
-    manage("load_demo_data")
-    manage("collectstatic", "--no-input", "--clear")
-    cookie, page = session_and_page()
+    env = production_env(DATABASE_URL)
+    prepare_demo(env)
+    cookie, page = session_and_page(env)
 
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "imh_toolkit.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(options.workers),
-            "--threads",
-            str(options.threads),
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **SERVER_ENV},
+    server = start_gunicorn(
+        env,
+        port,
+        "--workers",
+        str(options.workers),
+        "--threads",
+        str(options.threads),
+        "--worker-class",
+        "gthread",
     )
     try:
-        wait_until_serving(port)
         for path in ("/healthz/", page):  # warm up every worker and connection
             drive(port, path, cookie, options.clients, 2)
         trivial = drive(port, "/healthz/", cookie, options.clients, options.seconds)
         assessment = drive(port, page, cookie, options.clients, options.seconds)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
 
     tool = (
         "ApacheBench (ab)"

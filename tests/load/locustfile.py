@@ -1,0 +1,121 @@
+"""Locust users for the load test: practitioners opening and saving their team's assessment
+(several to one assessment, so conflicts happen), and leads on their home page, the dashboard
+and the downloads. Run it through tests/load/run.py, which prepares the people and the server
+and checks the database afterwards; it reads:
+
+    LOAD_USERS   the JSON file of people and session keys that tests.load.data prepare wrote
+    LOAD_LOG     where to append one line per save sent and per answer (JSON lines)
+    LOAD_RATE    requests per second each simulated person offers
+
+Every task is one request, so the offered rate is the number of people times LOAD_RATE.
+"""
+
+import itertools
+import json
+import os
+import random
+import threading
+from typing import Any
+
+from locust import HttpUser, constant_throughput, task
+
+from tests.load.server import CSRF_SECRET, form_fields, session_cookies
+
+PEOPLE = json.loads(open(os.environ["LOAD_USERS"]).read())  # noqa: SIM115, PTH123
+LOG_PATH = os.environ["LOAD_LOG"]
+RATE = float(os.environ.get("LOAD_RATE", "2"))
+_practitioners = itertools.cycle(PEOPLE["practitioners"])
+_leads = itertools.cycle(PEOPLE["leads"])
+_log_lock = threading.Lock()
+
+
+def log(**entry: Any) -> None:
+    with _log_lock, open(LOG_PATH, "a") as file:  # noqa: PTH123
+        file.write(json.dumps(entry) + "\n")
+
+
+class Practitioner(HttpUser):
+    weight = len(PEOPLE["practitioners"])
+    wait_time = constant_throughput(RATE)
+
+    def on_start(self) -> None:
+        me = next(_practitioners)
+        self.number, self.assessment = me["number"], me["assessment"]
+        self.client.headers["Cookie"] = session_cookies(me["session"])
+        self.page: dict[str, str] | None = None
+        self.saves = 0
+
+    @task(3)
+    def open_assessment(self) -> None:
+        with self.client.get(
+            f"/assessments/{self.assessment}/", name="assessment page", catch_response=True
+        ) as response:
+            self.page = form_fields(response.text) if response.status_code == 200 else None
+            if self.page is None:
+                response.failure(f"no assessment form (HTTP {response.status_code})")
+
+    @task(2)
+    def save(self) -> None:
+        """Change one item of the page last opened, as a person would, and save it."""
+        if self.page is None:
+            self.open_assessment()
+            return
+        data, self.page = self.page, None  # after a save, the page must be opened again
+        items = sorted({key.rsplit("-", 1)[0] for key in data if key.startswith("item-")})
+        item = random.choice(items)  # noqa: S311
+        self.saves += 1
+        marker = f"load test {self.number}-{self.saves}"
+        data[f"{item}-rag"] = random.choice(["red", "amber", "green"])  # noqa: S311
+        data[f"{item}-evidence"] = marker
+        data["csrfmiddlewaretoken"] = CSRF_SECRET
+        log(event="sent", marker=marker, assessment=self.assessment, item=item)
+        outcome = "unknown"
+        try:
+            with self.client.post(
+                f"/assessments/{self.assessment}/save/",
+                data=data,
+                name="save",
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                status, location = response.status_code, response.headers.get("Location", "")
+                if status == 302 and location == "/":
+                    outcome = "saved"
+                elif status == 409:  # someone saved first: the conflict page, nothing written
+                    outcome = "conflict"
+                    response.success()
+                elif status == 302:  # back to the form with a message: nothing written
+                    outcome = "refused"
+                else:
+                    response.failure(f"save answered HTTP {status}")
+        finally:
+            log(event="answer", marker=marker, outcome=outcome)
+
+    @task(1)
+    def home(self) -> None:
+        self.client.get("/", name="home")
+
+
+class Lead(HttpUser):
+    weight = len(PEOPLE["leads"])
+    wait_time = constant_throughput(RATE)
+
+    def on_start(self) -> None:
+        self.client.headers["Cookie"] = session_cookies(next(_leads)["session"])
+        self.round = PEOPLE["round"]
+
+    @task(8)
+    def home(self) -> None:
+        self.client.get("/", name="home")
+
+    @task(8)
+    def dashboard(self) -> None:
+        self.client.get(f"/rounds/{self.round}/", name="dashboard")
+
+    @task(2)
+    def ratings_csv(self) -> None:
+        self.client.get(f"/rounds/{self.round}/ratings.csv", name="ratings.csv")
+
+    @task(1)
+    def gap_report(self) -> None:
+        self.client.get(f"/rounds/{self.round}/gap-report.pdf", name="gap-report.pdf")
