@@ -1,10 +1,15 @@
 """Signing in with an e-mail address, signing out, resetting a password, and the home page."""
 
+import datetime
 import re
+from unittest import mock
 
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from .conftest import World
 from .helpers import PASSWORD, make_round, signs_in
@@ -110,3 +115,16 @@ def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(
     response = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
     assert "Check your e-mail" in response.text
     assert mail.outbox == []
+
+
+def test_a_password_reset_link_expires_after_an_hour(client: Client, world: World) -> None:
+    user = world.practitioner
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    an_hour_ago = datetime.datetime.now() - datetime.timedelta(minutes=61)  # noqa: DTZ005
+    with mock.patch.object(default_token_generator, "_now", return_value=an_hour_ago):
+        token = default_token_generator.make_token(user)
+    page = client.get(reverse("password_reset_confirm", args=[uid, token]), follow=True)
+    assert "This link has expired" in page.text
+    fresh = default_token_generator.make_token(user)
+    page = client.get(reverse("password_reset_confirm", args=[uid, fresh]), follow=True)
+    assert "Choose a new password" in page.text

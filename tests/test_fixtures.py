@@ -1,10 +1,12 @@
 """Reference and demo data load into an empty database, on SQLite and PostgreSQL alike."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from accounts.models import User
@@ -32,8 +34,8 @@ def test_the_toolkit_checklist_loads_published_with_items_w01_to_w11() -> None:
 
 @pytest.mark.django_db
 def test_demo_data_gives_every_role_something_real_and_loads_only_once() -> None:
-    call_command("load_demo_data", verbosity=0)
-    call_command("load_demo_data", verbosity=0)
+    call_command("load_demo_data", throwaway_database=True, verbosity=0)
+    call_command("load_demo_data", throwaway_database=True, verbosity=0)
 
     assert Partnership.objects.count() == 1
     assert Checklist.objects.count() == 1
@@ -58,7 +60,7 @@ def test_demo_data_gives_every_role_something_real_and_loads_only_once() -> None
 
 @pytest.mark.django_db
 def test_demo_logins_work_with_the_documented_password(client: Client) -> None:
-    call_command("load_demo_data", verbosity=0)
+    call_command("load_demo_data", throwaway_database=True, verbosity=0)
     readme = (Path(settings.BASE_DIR) / "README.md").read_text()
     from assessments.management.commands.load_demo_data import DEMO_PASSWORD
 
@@ -67,3 +69,15 @@ def test_demo_logins_work_with_the_documented_password(client: Client) -> None:
         assert email in readme
         assert signs_in(client, email, DEMO_PASSWORD), email
         client.logout()
+
+
+@pytest.mark.django_db
+def test_demo_data_refuses_a_production_database_and_loads_nothing(settings: Any) -> None:
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="looks like a production database"):
+        call_command("load_demo_data", verbosity=0)
+    assert not User.objects.exists()
+    assert not Partnership.objects.exists()
+    settings.DEBUG = True  # make run: development settings need no flag
+    call_command("load_demo_data", verbosity=0)
+    assert User.objects.filter(email="admin@example.org").exists()

@@ -87,3 +87,20 @@ def test_static_files_stay_cacheable(client: Client, world: World) -> None:
     response = client.get("/static/css/app.css")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_every_kind_of_response_switches_off_browser_features_and_base_urls(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.lead)
+    responses = {
+        "page": client.get(reverse("assessments:home")),
+        "download": client.get(reverse("assessments:ratings-csv", args=[world.round.pk])),
+        "static file": client.get("/static/css/app.css"),
+        "error page": client.get("/no-such-page/"),
+    }
+    for kind, response in responses.items():
+        policy = response.get("Permissions-Policy", "")
+        for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+            assert feature in policy, (kind, feature)
+    assert "base-uri 'none'" in responses["page"]["Content-Security-Policy"]

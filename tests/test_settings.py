@@ -70,6 +70,26 @@ def test_deploy_check_passes_with_production_values() -> None:
     assert "no issues" in result.stdout
 
 
+def test_production_cookies_are_host_only_and_secure() -> None:
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_DOMAIN, s.CSRF_COOKIE_DOMAIN, "
+        "s.SESSION_COOKIE_PATH, s.CSRF_COOKIE_PATH)"
+    )
+    result = _run(PRODUCTION, "shell", "--no-imports", "-c", script)
+    assert result.stdout.split() == [
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "True",
+        "True",
+        "None",
+        "None",
+        "/",
+        "/",
+    ], result.stderr
+
+
 def test_deploy_check_fails_on_development_defaults() -> None:
     result = _run({}, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0

@@ -18,35 +18,20 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 
 from tests.load.server import (
     POSTGRES_URL,
-    ROOT,
     free_port,
     prepare_demo,
     production_env,
+    signed_in_session,
     start_gunicorn,
     stop,
 )
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", POSTGRES_URL.format(name="imh_bench"))
-
-
-def session_and_page(env: dict[str, str]) -> tuple[str, str]:
-    """A signed-in session cookie for the demo practitioner, and their assessment's URL."""
-    out = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tests.load.data", "session", "--email", "practitioner@example.org"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    cookie, assessment = out.strip().splitlines()[-1].split()
-    return cookie, f"/assessments/{assessment}/"
 
 
 def drive(port: int, path: str, cookie: str, clients: int, seconds: float) -> dict[str, float]:
@@ -69,8 +54,8 @@ def drive_with_ab(
             str(seconds),
             "-n",
             "1000000",
-            "-C",
-            f"sessionid={cookie}",
+            "-H",
+            f"Cookie: {cookie}",
             f"http://127.0.0.1:{port}{path}",
         ],
         capture_output=True,
@@ -103,7 +88,7 @@ def drive_with_threads(
     def client() -> None:
         nonlocal errors
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Cookie": f"sessionid={cookie}", "Host": "127.0.0.1"}
+        headers = {"Cookie": cookie, "Host": "127.0.0.1"}
         mine: list[float] = []
         failed = 0
         while time.perf_counter() < deadline:
@@ -155,7 +140,8 @@ def main() -> None:
     print("Preparing a fresh PostgreSQL database with the demo data…", flush=True)
     env = production_env(DATABASE_URL)
     prepare_demo(env)
-    cookie, page = session_and_page(env)
+    cookie, assessment_id = signed_in_session(env, "practitioner@example.org")
+    page = f"/assessments/{assessment_id}/"
 
     port = free_port()
     server = start_gunicorn(

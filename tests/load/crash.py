@@ -37,7 +37,7 @@ from tests.load.server import (
     free_port,
     prepare_demo,
     production_env,
-    session_cookies,
+    signed_in_session,
     start_gunicorn,
     stop,
     wait_until_closed,
@@ -49,9 +49,9 @@ MARKER = "crash test"
 class Site:
     """The demo practitioner's assessment, through HTTP, as their browser would see it."""
 
-    def __init__(self, port: int, session: str, assessment: int) -> None:
+    def __init__(self, port: int, cookie: str, assessment: int) -> None:
         self.port, self.assessment = port, assessment
-        self.headers = {"Host": "127.0.0.1", "Cookie": session_cookies(session)}
+        self.headers = {"Host": "127.0.0.1", "Cookie": cookie}
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -135,21 +135,9 @@ def run_one(database: str, trials: int) -> bool:
 
     django.setup()
     env = dict(os.environ)
-    session, assessment = (
-        subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "tests.load.data", "session"]
-            + ["--email", "practitioner@example.org"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .split()
-    )
+    cookie, assessment = signed_in_session(env, "practitioner@example.org")
     port = free_port()
-    site = Site(port, session, int(assessment))
+    site = Site(port, cookie, assessment)
 
     # One worker: the page it serves first also warms it for the save that follows.
     server = start_gunicorn(env, port, "--workers", "1")

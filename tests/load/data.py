@@ -19,11 +19,24 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from tests.load.server import CSRF_SECRET
+
 MARKER = "load test"
 
 
-def prepare(out: Path, practitioners: int, leads: int) -> None:
+def signed_in_cookie(user: Any) -> str:
+    """The Cookie header of the person's browser once signed in, with this configuration's
+    cookie names (`__Host-sessionid` and `__Host-csrftoken` with production settings)."""
+    from django.conf import settings
     from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={CSRF_SECRET}"
+
+
+def prepare(out: Path, practitioners: int, leads: int) -> None:
     from django.utils import timezone
 
     from accounts.models import User
@@ -36,23 +49,18 @@ def prepare(out: Path, practitioners: int, leads: int) -> None:
         status=Assessment.Status.IN_PROGRESS, submitted_at=None, submitted_by=None
     )
 
-    def signed_in(user: User) -> str:
-        client = Client()
-        client.force_login(user)
-        return str(client.cookies["sessionid"].value)
-
     people: dict[str, Any] = {"round": round_.pk, "practitioners": [], "leads": []}
     for number in range(practitioners):
         assessment = assessments[number // 2 % len(assessments)]  # two by two
         user = User.objects.create_user(f"load-practitioner-{number}@example.org", None)
         TeamMembership.objects.create(user=user, team=assessment.team)
         people["practitioners"].append(
-            {"number": number, "session": signed_in(user), "assessment": assessment.pk}
+            {"number": number, "cookie": signed_in_cookie(user), "assessment": assessment.pk}
         )
     for number in range(leads):
         user = User.objects.create_user(f"load-lead-{number}@example.org", None)
         PartnershipLead.objects.create(user=user, partnership=round_.partnership)
-        people["leads"].append({"number": number, "session": signed_in(user)})
+        people["leads"].append({"number": number, "cookie": signed_in_cookie(user)})
     people["versions"] = {
         str(pk): version
         for pk, version in Assessment.objects.filter(round=round_).values_list("pk", "version")
@@ -65,17 +73,13 @@ def prepare(out: Path, practitioners: int, leads: int) -> None:
 
 
 def session(email: str) -> None:
-    """Prints a signed-in session key for the person and the id of their in-progress assessment."""
-    from django.test import Client
-
+    """Prints, as JSON, the signed-in person's Cookie header and their in-progress assessment."""
     from accounts.models import User
     from assessments.models import Assessment
 
     user = User.objects.get(email=email)
-    client = Client()
-    client.force_login(user)
     assessment = Assessment.objects.changeable_by(user).get(status="in_progress")
-    print(client.cookies["sessionid"].value, assessment.pk)
+    print(json.dumps({"cookie": signed_in_cookie(user), "assessment": assessment.pk}))
 
 
 def check(users: Path, log: Path) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 
 from locust import HttpUser, constant_throughput, task
 
-from tests.load.server import CSRF_SECRET, form_fields, session_cookies
+from tests.load.server import CSRF_SECRET, form_fields
 
 PEOPLE = json.loads(open(os.environ["LOAD_USERS"]).read())  # noqa: SIM115, PTH123
 LOG_PATH = os.environ["LOAD_LOG"]
@@ -41,7 +41,7 @@ class Practitioner(HttpUser):
     def on_start(self) -> None:
         me = next(_practitioners)
         self.number, self.assessment = me["number"], me["assessment"]
-        self.client.headers["Cookie"] = session_cookies(me["session"])
+        self.client.headers["Cookie"] = me["cookie"]
         self.page: dict[str, str] | None = None
         self.saves = 0
 
@@ -101,7 +101,7 @@ class Lead(HttpUser):
     wait_time = constant_throughput(RATE)
 
     def on_start(self) -> None:
-        self.client.headers["Cookie"] = session_cookies(next(_leads)["session"])
+        self.client.headers["Cookie"] = next(_leads)["cookie"]
         self.round = PEOPLE["round"]
 
     @task(8)

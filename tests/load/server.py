@@ -1,12 +1,14 @@
 """What the load, crash and page benchmarks share: a fresh database with the demo data, and
 gunicorn serving it with production settings and imh_toolkit/gunicorn_conf.py, on loopback only.
 
-Production settings make the session and CSRF cookies Secure, so a client on plain loopback
-HTTP sends them itself in a Cookie header rather than through a cookie jar.
+Production settings make the session and CSRF cookies Secure (and name them __Host-...), so a
+client on plain loopback HTTP sends them itself in a Cookie header rather than through a cookie
+jar; tests.load.data writes that header with the names from settings.
 """
 
 import html
 import http.client
+import json
 import os
 import re
 import signal
@@ -72,7 +74,7 @@ def prepare_demo(env: dict[str, str]) -> None:
     """The demo partnership in a fresh database, and static files for production settings."""
     fresh_database(env["DATABASE_URL"])
     manage(env, "migrate", "--no-input")
-    manage(env, "load_demo_data")
+    manage(env, "load_demo_data", "--throwaway-database")
     manage(env, "collectstatic", "--no-input")
 
 
@@ -143,8 +145,18 @@ def wait_until_closed(port: int) -> None:
     raise RuntimeError(f"something still answers on port {port} after the kill")
 
 
-def session_cookies(session_key: str) -> str:
-    return f"sessionid={session_key}; csrftoken={CSRF_SECRET}"
+def signed_in_session(env: dict[str, str], email: str) -> tuple[str, int]:
+    """(Cookie header, in-progress assessment id) of a person signed in for this environment."""
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "tests.load.data", "session", "--email", email],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = json.loads(out.strip().splitlines()[-1])
+    return found["cookie"], int(found["assessment"])
 
 
 VERSION = re.compile(r'name="version" value="(\d+)"')

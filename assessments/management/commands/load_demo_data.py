@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -148,7 +148,22 @@ class Command(BaseCommand):
         "Load the toolkit checklist (if missing) and a fictional demo partnership with two rounds."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--throwaway-database",
+            action="store_true",
+            help="Load the demo data although DEBUG is off. Only for a database made to be "
+            "thrown away (the load and crash tests pass it): the demo accounts share a password "
+            "that is published in the README.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["throwaway_database"]:
+            raise CommandError(
+                "DEBUG is off, so this looks like a production database: the demo data would "
+                "add an administrator whose password is published. Nothing was loaded. (For a "
+                "database made to be thrown away, add --throwaway-database.)"
+            )
         if not Checklist.objects.filter(name=CHECKLIST_NAME).exists():
             call_command("loaddata", settings.BASE_DIR / "fixtures" / "checklist.json", verbosity=0)
             self.stdout.write("Loaded the toolkit checklist.")
