@@ -14,6 +14,8 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .text import normalise_line_breaks
+
 if TYPE_CHECKING:
     from accounts.models import User
 
@@ -844,7 +846,13 @@ class Rating(models.Model):
 
     @property
     def answer(self) -> Answer:
-        return Answer(rag=self.rag, evidence=self.evidence, next_step=self.next_step)
+        # As a form would clean it: a row stored with Windows line breaks (before the form
+        # normalised them, or through the admin) equals the same text posted again.
+        return Answer(
+            rag=self.rag,
+            evidence=normalise_line_breaks(self.evidence),
+            next_step=normalise_line_breaks(self.next_step),
+        )
 
     @property
     def is_rated(self) -> bool:

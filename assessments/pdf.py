@@ -11,12 +11,12 @@ import gc
 import html
 import mimetypes
 import re
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import regex
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -82,20 +82,17 @@ BREAK_EVERY = 16
 _ZERO_WIDTH_SPACE = "\u200b"
 _TITLE_OR_TAG = re.compile(r"(<title>.*?</title>|<[^>]*>)", re.DOTALL)
 _RUN = re.compile(rf"[^ \t\n\u200b]{{{LONG_RUN},}}")
-# Never put a break between a character and what joins or modifies it.
-_JOINS = {"\u200d", "\ufe0e", "\ufe0f"}
+# What a reader sees as one character (a letter and its accents, an emoji with its skin tone,
+# a flag, an Indic conjunct): a break never falls inside one.
+_GRAPHEME = regex.compile(r"\X")
 
 
 def _break_run(found: re.Match[str]) -> str:
-    run, pieces, since_break = found.group(0), [], 0
-    for index, character in enumerate(run):
-        joined = character in _JOINS or unicodedata.combining(character)
-        if since_break >= BREAK_EVERY and not joined and run[index - 1] not in _JOINS:
-            pieces.append(_ZERO_WIDTH_SPACE)
-            since_break = 0
-        pieces.append(character)
-        since_break += 1
-    return "".join(pieces)
+    clusters = _GRAPHEME.findall(found.group(0))
+    return _ZERO_WIDTH_SPACE.join(
+        "".join(clusters[start : start + BREAK_EVERY])
+        for start in range(0, len(clusters), BREAK_EVERY)
+    )
 
 
 def _printable_text(escaped: str) -> str:

@@ -16,8 +16,9 @@ from django.core.exceptions import ValidationError
 
 # Line breaks that Word, Mac and Windows programs produce; all become a plain "\n".
 _LINE_BREAKS = re.compile("\r\n|[\r\v\f\u2028\u2029]")
-# C0 controls except tab and line feed (carriage returns are gone by the time this runs), DEL.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# C0 controls except tab and line feed (carriage returns are gone by the time this runs), DEL,
+# and what XML (so Excel's files) cannot hold at all: U+FFFE, U+FFFF and lone surrogates.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 def normalise_line_breaks(text: str) -> str:
@@ -37,8 +38,8 @@ def refuse_control_characters(text: str) -> None:
     before = text[: found.start()].rstrip()[-30:].split("\n")[-1].strip()
     where = f"after “{before}”" if before else "at the start"
     raise ValidationError(
-        "This text contains a hidden control character %(where)s, often left by copying from "
-        "another program. Delete it, or retype that part, and save again",
+        "This text contains a hidden character that cannot be saved %(where)s, often left by "
+        "copying from another program. Delete it, or retype that part, and save again",
         code="control_character",
         params={"where": where},
     )

@@ -50,8 +50,13 @@ class SignedInRequest(HttpRequest):
 
 
 def _assessment_for(user: User, pk: int) -> Assessment:
-    """An assessment the person may see: their own teams', or any in a partnership they lead."""
-    return get_object_or_404(Assessment.objects.visible_to(user).for_page(), pk=pk)
+    """An assessment the person may see: their own teams', any in a partnership they lead, or
+    any at all with the permission to read every partnership's results (read-only). The
+    permission is looked up only when the roles do not already let the person in."""
+    assessment = Assessment.objects.visible_to(user).for_page().filter(pk=pk).first()
+    if assessment is None:
+        assessment = get_object_or_404(Assessment.objects.reported_to(user).for_page(), pk=pk)
+    return assessment
 
 
 def _changeable_assessment_for(user: User, pk: int) -> Assessment:
@@ -126,7 +131,11 @@ def home(request: SignedInRequest) -> HttpResponse:
             "team_rounds": team_rounds,
             "led_rounds": led_rounds,
             "led_partnerships": led,
-            "report_rounds": Round.objects.filter(partnership__in=led)
+            "report_rounds": (
+                Round.objects.filter(partnership__in=led)
+                if led
+                else Round.objects.reported_to(user)
+            )
             .select_related("partnership")
             .order_by("partnership__name", "-opens_on"),
         },
@@ -462,8 +471,11 @@ def history(request: SignedInRequest, pk: int) -> HttpResponse:
 
 def _round_for_reports(user: User, round_id: int) -> Round:
     """A round whose partnership the person leads, or any with the explicit permission."""
-    rounds = Round.objects.reported_to(user).select_related("partnership", "checklist")
-    return get_object_or_404(rounds, pk=round_id)
+    rounds = Round.objects.select_related("partnership", "checklist")
+    round_ = rounds.filter(partnership__in=Partnership.objects.led_by(user), pk=round_id).first()
+    if round_ is None:
+        round_ = get_object_or_404(rounds.reported_to(user), pk=round_id)
+    return round_
 
 
 def _report_data(request: SignedInRequest, round_id: int) -> reports.RoundData:
@@ -529,7 +541,7 @@ def summary_export(request: SignedInRequest, round_id: int) -> HttpResponse:
 
 @login_required
 def team_report_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = get_object_or_404(Assessment.objects.reported_to(request.user).for_page(), pk=pk)
+    assessment = _assessment_for(request.user, pk)
     return _download(
         pdf.team_report(assessment=assessment),
         pdf.team_report_filename(assessment=assessment),

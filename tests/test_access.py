@@ -84,9 +84,18 @@ def _visible(world: World) -> list[tuple[User, Assessment]]:
         (world.practitioner, _outsider(world)),
         (world.lead, _outsider(world)),
         (world.outsider, _mine(world)),
-        (world.staff, _mine(world)),
         (world.staff_without_rights, _mine(world)),
-        (world.reader, _mine(world)),
+    ]
+
+
+def _readers(world: World) -> list[tuple[User, Assessment]]:
+    """Who may read an assessment: its members, its lead, and holders of the permission to read
+    every partnership (a superuser holds every permission)."""
+    return [
+        (world.practitioner, _mine(world)),
+        (world.lead, _mine(world)),
+        (world.reader, _outsider(world)),
+        (world.staff, _outsider(world)),
     ]
 
 
@@ -165,18 +174,14 @@ CASES: dict[str, Case] = {
         ],
     ),
     "assessments:start": Case(_team_and_round, _members_only, _member),
-    "assessments:edit": Case(
-        _by_pk, _visible, lambda w: [(w.practitioner, _mine(w)), (w.lead, _mine(w))]
-    ),
+    "assessments:edit": Case(_by_pk, _visible, _readers),
     "assessments:save": Case(_by_pk, _members_only, _member),
     "assessments:copy-previous": Case(_by_pk, _members_only, _member),
     "assessments:check": Case(_by_pk, _members_only, _member),
     "assessments:submit": Case(_by_pk, _members_only, _member),
     "assessments:submitted": Case(_by_pk, _members_only, _member),
     "assessments:reopen": Case(_by_pk, _leads_only, lambda w: [(w.lead, _mine(w))]),
-    "assessments:history": Case(
-        _by_pk, _visible, lambda w: [(w.practitioner, _mine(w)), (w.lead, _mine(w))]
-    ),
+    "assessments:history": Case(_by_pk, _visible, _readers),
 }
 
 
@@ -255,3 +260,17 @@ def test_the_health_check_answers_anyone_and_says_nothing_else(client: Client) -
     response = client.get(reverse("assessments:healthz"))
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_a_reader_of_every_partnership_finds_the_rounds_and_reads_without_changing(
+    client: Client, started: World
+) -> None:
+    client.force_login(started.reader)
+    home = client.get(reverse("assessments:home")).text
+    for round_ in (started.round, started.outsider_round):
+        assert reverse("assessments:dashboard", args=[round_.pk]) in home
+    assert "There is nothing for you to rate" not in home
+    page = client.get(reverse("assessments:edit", args=[_outsider(started).pk]))
+    assert page.status_code == 200
+    assert 'name="version"' not in page.text  # read-only: no form to save
+    assert reverse("assessments:reopen", args=[_outsider(started).pk]) not in page.text

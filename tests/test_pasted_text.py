@@ -6,12 +6,15 @@ export and PDF cleans what is already stored, so no saved row can break a file.
 """
 
 import csv
+import importlib
 import io
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import regex
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -21,7 +24,7 @@ from assessments import exports, pdf, reports
 from assessments.models import Assessment, Rating
 
 from .conftest import World
-from .helpers import form_data, mark_submitted
+from .helpers import add_member, form_data, make_user, mark_submitted
 
 
 @pytest.fixture
@@ -48,12 +51,14 @@ def test_line_breaks_from_word_mac_and_windows_become_plain_line_breaks(
     assert rating.next_step == "Windows\nand\nMac\ntoo"
 
 
-@pytest.mark.parametrize("control", ["\x00", "\x01", "\x07", "\x1b", "\x1f", "\x7f"])
+@pytest.mark.parametrize(
+    "control", ["\x00", "\x01", "\x07", "\x1b", "\x1f", "\x7f", "\ufffe", "\uffff"]
+)
 def test_other_control_characters_are_refused_with_a_message_saying_where(
     client: Client, assessment: Assessment, control: str
 ) -> None:
     page = _save(client, assessment, f"Supervision monthly{control} since May")
-    assert "hidden control character after “Supervision monthly”" in page
+    assert "hidden character that cannot be saved after “Supervision monthly”" in page
     assert "There is a problem" in page
     rating = _w01(assessment)
     assert (rating.rag, rating.evidence) == ("unrated", "")  # nothing saved
@@ -73,7 +78,7 @@ def test_the_reopen_reason_follows_the_same_rule(
     client.force_login(world.lead)
     url = reverse("assessments:reopen", args=[assessment.pk])
     refused = client.post(url, {"reason": "Missing\x1b W03"})
-    assert "hidden control character" in refused.text
+    assert "hidden character that cannot be saved" in refused.text
     assessment.refresh_from_db()
     assert assessment.is_submitted
     client.post(url, {"reason": "Please add\vW03"})
@@ -84,8 +89,9 @@ def test_the_reopen_reason_follows_the_same_rule(
 @pytest.fixture
 def stored_controls(world: World, assessment: Assessment) -> Assessment:
     """Rows saved before the rule, or by another route: every control character there is."""
-    # Every C0 control but NUL, which PostgreSQL itself refuses to store, and DEL.
-    every_control = "".join(chr(code) for code in [*range(1, 32), 127])
+    # Every C0 control but NUL, which PostgreSQL itself refuses to store, DEL, and the two
+    # characters no XML (so no Excel file) may hold.
+    every_control = "".join(chr(code) for code in [*range(1, 32), 127, 0xFFFE, 0xFFFF])
     assessment.ratings.filter(item__code="W01").update(
         rag="red", evidence=f"Before{every_control}after", next_step="Line\vbreak"
     )
@@ -156,7 +162,32 @@ def test_printable_breaks_long_runs_and_leaves_words_tags_and_entities_whole() -
     pieces = text.split(" ")[-1].split("\u200b")
     assert len(pieces) > 3
     assert all(len(piece) <= 2 * pdf.BREAK_EVERY for piece in pieces)
-    assert not any(piece.startswith("\u0301") for piece in pieces)  # never split from its letter
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "e\u0301" * 30,  # a letter and its accent
+        "👍🏽" * 30,  # an emoji and its skin tone
+        "🇬🇧" * 30,  # a flag: two regional letters
+        "👨\u200d👩\u200d👧" * 20,  # a family joined by zero-width joiners
+        "नमस्ते" * 10,  # Devanagari, with a conjunct (virama)
+        "กิ" * 30,  # Thai, with a vowel mark
+    ],
+)
+def test_printable_never_breaks_inside_what_a_reader_sees_as_one_character(run: str) -> None:
+    run = "a" + run  # one character in front, so clusters do not line up with the breaks by luck
+    out = pdf.printable(f"<p>{run}</p>").removeprefix("<p>").removesuffix("</p>")
+    assert "\u200b" in out
+    assert out.replace("\u200b", "") == run
+    boundaries, position = {0}, 0
+    for cluster in regex.findall(r"\X", run):
+        position += len(cluster)
+        boundaries.add(position)
+    position = 0
+    for piece in out.split("\u200b")[:-1]:
+        position += len(piece)
+        assert position in boundaries, f"a break inside a character at {position}"
 
 
 def _word_boxes(content: bytes, tmp_path: Path) -> list[tuple[float, float, float, str]]:
@@ -204,3 +235,32 @@ def test_long_unbroken_text_wraps_inside_the_page_in_every_pdf(
         assert outside == [], f"{name}: text runs off the page"
         evidence = sum(word.count("Q") for _, _, _, word in boxes)
         assert evidence >= 3 * 2000, f"{name}: some of the evidence is missing"
+
+
+def test_answers_stored_with_windows_line_breaks_are_not_changed_by_an_unchanged_save(
+    client: Client, world: World, assessment: Assessment
+) -> None:
+    assessment.ratings.filter(item__code="W01").update(
+        rag="amber", evidence="line one\r\nline two", updated_by=world.practitioner
+    )
+    colleague = make_user("colleague@example.org")
+    add_member(colleague, world.team)
+    client.force_login(colleague)
+    data = form_data(assessment)  # the page posted back as shown (a browser sends CRLF)
+    assert client.post(reverse("assessments:save", args=[assessment.pk]), data).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.version == 0  # nothing changed, nothing written
+    assert _w01(assessment).updated_by == world.practitioner
+
+
+def test_the_migration_stores_old_windows_line_breaks_as_plain_ones(
+    world: World, assessment: Assessment
+) -> None:
+    assessment.ratings.filter(item__code="W01").update(evidence="a\r\nb", next_step="c\rd")
+    Assessment.objects.filter(pk=assessment.pk).update(reopened_reason="e\r\nf")
+    migration = importlib.import_module("assessments.migrations.0005_normalise_line_breaks")
+    migration.normalise(django_apps, None)
+    rating = _w01(assessment)
+    assert (rating.evidence, rating.next_step) == ("a\nb", "c\nd")
+    assessment.refresh_from_db()
+    assert assessment.reopened_reason == "e\nf"

@@ -1,6 +1,9 @@
 """What every response survives and carries: malformed requests get our error pages, never a
 500, and nothing behind sign-in is kept in a shared computer's browser cache."""
 
+import io
+from wsgiref.util import setup_testing_defaults
+
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -104,3 +107,43 @@ def test_every_kind_of_response_switches_off_browser_features_and_base_urls(
         for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
             assert feature in policy, (kind, feature)
     assert "base-uri 'none'" in responses["page"]["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("charset", ["base64", "rot13", "zlib", "hex"])
+@pytest.mark.parametrize(
+    "content_type", [FORM_POST, "multipart/form-data; boundary=xx", "text/plain"]
+)
+def test_a_charset_that_is_no_text_encoding_gets_a_400_from_the_server_itself(
+    db: None, charset: str, content_type: str
+) -> None:
+    # Django fails on these inside its request object, before any middleware or error page,
+    # so the server's own entry point (imh_toolkit.wsgi, what gunicorn runs) must answer.
+    from imh_toolkit.wsgi import application
+
+    answers: list[str] = []
+    environ: dict[str, object] = {}
+    setup_testing_defaults(environ)
+    environ.update(
+        REQUEST_METHOD="POST",
+        PATH_INFO="/sign-in/",
+        QUERY_STRING="next=/",
+        CONTENT_TYPE=f"{content_type}; charset={charset}",
+        CONTENT_LENGTH="3",
+        HTTP_HOST="localhost",
+    )
+    environ["wsgi.input"] = io.BytesIO(b"a=b")
+    body = b"".join(application(environ, lambda status, headers: answers.append(status)))
+    assert answers == ["400 Bad Request"]
+    assert b"charset" in body
+
+
+def test_the_server_entry_point_passes_ordinary_requests_through(db: None) -> None:
+    from imh_toolkit.wsgi import application
+
+    answers: list[str] = []
+    environ: dict[str, object] = {}
+    setup_testing_defaults(environ)
+    environ.update(PATH_INFO="/healthz/", HTTP_HOST="localhost")
+    body = b"".join(application(environ, lambda status, headers: answers.append(status)))
+    assert answers == ["200 OK"]
+    assert body == b"ok"
