@@ -4,15 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
-from django.http import HttpRequest
 from django.utils import timezone
-
-
-def username_for_lockout(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """The e-mail address as we store it, so 'Sam@X' and 'sam@x' share one failure count."""
-    raw = (credentials or {}).get("username") or request.POST.get("username", "")
-    # django-axes keeps it in a 255-character column; no e-mail address is longer than 254.
-    return str(raw).strip().lower()[:255]
 
 
 class UserManager(BaseUserManager["User"]):

@@ -1,15 +1,18 @@
 """Sign-in lockout after repeated failures, idle sessions, and signing out."""
 
 import datetime
+from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db.models import F
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+
+from accounts.lockout import client_address
 
 from .conftest import World
 from .helpers import PASSWORD
@@ -157,3 +160,60 @@ def test_the_admin_sign_in_survives_an_over_long_username(client: Client, world:
     )
     assert response.status_code == 200
     assert all(len(a.username or "") <= 255 for a in AccessAttempt.objects.all())
+
+
+PROXY = "10.0.0.1"  # the TLS proxy in front of gunicorn: every request comes from it
+
+
+def _through_proxy(client: Client, email: str, password: str, forwarded: str) -> int:
+    response = client.post(
+        reverse("login"),
+        {"username": email, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+    return response.status_code
+
+
+def test_behind_a_proxy_failures_from_many_addresses_do_not_lock_out_the_owner(
+    client: Client, world: World, settings: Any
+) -> None:
+    settings.PROXY_COUNT = 1
+    for number in range(10):
+        assert _through_proxy(client, "practitioner@example.org", "wrong", f"198.51.100.{number}")
+    assert _through_proxy(client, "practitioner@example.org", PASSWORD, "203.0.113.50") == 302
+    recorded = set(AccessAttempt.objects.values_list("ip_address", flat=True))
+    assert recorded == {f"198.51.100.{number}" for number in range(10)}
+
+
+def test_behind_a_proxy_failures_from_one_address_lock_that_address_out(
+    client: Client, world: World, settings: Any
+) -> None:
+    settings.PROXY_COUNT = 1
+    for number in range(10):
+        # The client makes up an extra hop each time; the proxy appends the address it saw.
+        spoofed = f"192.0.2.{number}, 198.51.100.7"
+        _through_proxy(client, "practitioner@example.org", "wrong", spoofed)
+    assert _through_proxy(client, "practitioner@example.org", PASSWORD, "198.51.100.7") == 429
+    assert _through_proxy(client, "practitioner@example.org", PASSWORD, "203.0.113.50") == 302
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.7", "10.0.0.1"),  # no proxy configured: the header is anyone's
+        (1, "198.51.100.7", "198.51.100.7"),
+        (1, "192.0.2.1, 198.51.100.7", "198.51.100.7"),  # a made-up hop is never chosen
+        (2, "192.0.2.1, 198.51.100.7, 10.0.0.5", "198.51.100.7"),
+        (2, "198.51.100.7", "10.0.0.1"),  # fewer entries than proxies: did not come through
+        (1, "not-an-address", "10.0.0.1"),
+        (1, "", "10.0.0.1"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_client_address_is_read_exactly_as_far_as_the_proxies_go(
+    rf: RequestFactory, settings: Any, proxies: int, forwarded: str, expected: str
+) -> None:
+    settings.PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected
