@@ -1,7 +1,17 @@
+"""People in the admin site. Privileges are a superuser's to give: nobody else can change
+anyone's administrator, superuser, group or permission settings, touch a superuser's account
+(whose password would be theirs to take), change their own roles, or edit what a group may do."""
+
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
+from django.db.models import Model
+from django.http import HttpRequest
 
 from assessments.models import PartnershipLead, TeamMembership
 
@@ -32,14 +42,41 @@ class EmailUserChangeForm(UserChangeForm):
         return email
 
 
-class TeamMembershipInline(admin.TabularInline):
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+def _is_themselves(request: HttpRequest, obj: Model | None) -> bool:
+    return obj is not None and obj.pk == request.user.pk
+
+
+class NotOwnRolesInline(admin.TabularInline):
+    """Team memberships and partnership leadership grant access to results: a person who is
+    not a superuser cannot add, change or remove their own."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if _is_themselves(request, obj) and not request.user.is_superuser:
+            return False
+        return super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if _is_themselves(request, obj) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if _is_themselves(request, obj) and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class TeamMembershipInline(NotOwnRolesInline):
     model = TeamMembership
     autocomplete_fields = ["team"]
     extra = 0
     verbose_name = "team membership"
 
 
-class PartnershipLeadInline(admin.TabularInline):
+class PartnershipLeadInline(NotOwnRolesInline):
     model = PartnershipLead
     extra = 0
     verbose_name = "partnership they lead"
@@ -57,10 +94,47 @@ class UserAdmin(BaseUserAdmin):
     inlines = [TeamMembershipInline, PartnershipLeadInline]
     fieldsets = (
         (None, {"fields": ("email", "full_name", "password")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (
+            "Access",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
     readonly_fields = ["last_login", "date_joined"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += PRIVILEGE_FIELDS
+        return fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A superuser's account, its password included, is for superusers to change.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    """What a group may do is a privilege: only superusers change groups."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser

@@ -30,6 +30,7 @@ class World:
     lead: User
     staff: User
     staff_without_rights: User
+    user_admin: User
     reader: User
     other_partnership: Partnership
     outsider_team: Team
@@ -52,6 +53,13 @@ def world(db: None) -> World:
     # Staff only opens the admin site; reading results takes membership, leadership or the
     # explicit permission, which the reader has.
     staff_without_rights = make_user("helpdesk@example.org", is_staff=True)
+    # Looks after accounts in the admin site, and nothing else.
+    user_admin = make_user("accounts-admin@example.org", is_staff=True)
+    user_admin.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="accounts", codename__in=["view_user", "change_user"]
+        )
+    )
     reader = make_user("national-reader@example.org")
     reader.user_permissions.add(
         Permission.objects.get(
@@ -76,6 +84,7 @@ def world(db: None) -> World:
         lead=lead,
         staff=staff,
         staff_without_rights=staff_without_rights,
+        user_admin=user_admin,
         reader=reader,
         other_partnership=other_partnership,
         outsider_team=outsider_team,

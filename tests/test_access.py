@@ -74,6 +74,7 @@ def _members_only(world: World) -> list[tuple[User, Assessment]]:
         (world.outsider, _mine(world)),
         (world.staff, _mine(world)),
         (world.staff_without_rights, _mine(world)),
+        (world.user_admin, _mine(world)),
         (world.reader, _mine(world)),  # reads results, changes nothing
     ]
 
@@ -85,6 +86,7 @@ def _visible(world: World) -> list[tuple[User, Assessment]]:
         (world.lead, _outsider(world)),
         (world.outsider, _mine(world)),
         (world.staff_without_rights, _mine(world)),
+        (world.user_admin, _mine(world)),
     ]
 
 
@@ -137,6 +139,7 @@ def _not_leads(world: World) -> list[tuple[User, Assessment]]:
         (world.outsider, _mine(world)),
         (world.staff_without_rights, _mine(world)),  # the admin site is not the results
         (world.staff_without_rights, _outsider(world)),
+        (world.user_admin, _mine(world)),
     ]
 
 
@@ -165,6 +168,7 @@ CASES: dict[str, Case] = {
             (w.lead, _outsider(w)),
             (w.outsider, _mine(w)),
             (w.staff_without_rights, _mine(w)),
+            (w.user_admin, _mine(w)),
         ],
         lambda w: [
             (w.practitioner, _mine(w)),

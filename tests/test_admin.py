@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Model
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -183,3 +184,120 @@ def test_assessment_history_is_visible_in_admin(client: Client, world: World) ->
     assert response.status_code == 200
     assert "not_started" in response.text
     assert "in_progress" in response.text
+
+
+def _change_form(user: User, **changes: object) -> dict[str, object]:
+    """What the admin's change form for a person posts, with some fields changed."""
+    data: dict[str, object] = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "is_active": "on",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "partnership_roles-TOTAL_FORMS": "0",
+        "partnership_roles-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_accounts_administrator_cannot_make_themselves_a_superuser(
+    client: Client, world: World
+) -> None:
+    me = world.user_admin
+    group = Group.objects.create(name="Everything")
+    group.permissions.set(Permission.objects.all())
+    client.force_login(me)
+    url = reverse("admin:accounts_user_change", args=[me.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="is_superuser"' not in page.text  # shown, not editable
+    changes = _change_form(
+        me,
+        full_name="Promoted",
+        is_staff="on",
+        is_superuser="on",
+        groups=[group.pk],
+        user_permissions=list(Permission.objects.values_list("pk", flat=True)),
+    )
+    assert client.post(url, changes).status_code == 302
+    me.refresh_from_db()
+    assert me.full_name == "Promoted"  # the rest of the form still saves
+    assert not me.is_superuser
+    assert not me.groups.exists()
+    assert set(me.user_permissions.values_list("codename", flat=True)) == {
+        "view_user",
+        "change_user",
+    }
+
+
+def test_an_accounts_administrator_cannot_give_anyone_privileges(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.user_admin)
+    other = world.practitioner
+    url = reverse("admin:accounts_user_change", args=[other.pk])
+    client.post(url, _change_form(other, is_staff="on", is_superuser="on"))
+    other.refresh_from_db()
+    assert not other.is_staff
+    assert not other.is_superuser
+
+
+def test_nobody_but_a_superuser_changes_a_superusers_account_or_password(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.user_admin)
+    superuser = world.staff
+    change = reverse("admin:accounts_user_change", args=[superuser.pk])
+    password = reverse("admin:auth_user_password_change", args=[superuser.pk])
+    assert client.post(change, _change_form(superuser, full_name="Mallory")).status_code == 403
+    new_password = {"password1": "taken-over-42-xyz", "password2": "taken-over-42-xyz"}
+    assert client.post(password, new_password).status_code == 403
+    superuser.refresh_from_db()
+    assert superuser.full_name != "Mallory"
+    assert superuser.check_password(PASSWORD)
+
+
+def test_nobody_adds_their_own_team_or_partnership_role(client: Client, world: World) -> None:
+    me = world.user_admin
+    me.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_partnershiplead", "add_teammembership"])
+    )
+    client.force_login(me)
+    url = reverse("admin:accounts_user_change", args=[me.pk])
+    changes = _change_form(
+        me,
+        **{
+            "partnership_roles-TOTAL_FORMS": "1",
+            "partnership_roles-0-partnership": world.partnership.pk,
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-0-team": world.team.pk,
+        },
+    )
+    client.post(url, changes)
+    assert not me.partnership_roles.exists()
+    assert not me.memberships.exists()
+    # The same administrator may still make someone else a lead: that is their job.
+    other = world.practitioner
+    other_url = reverse("admin:accounts_user_change", args=[other.pk])
+    other_changes = _change_form(
+        other,
+        **{
+            "partnership_roles-TOTAL_FORMS": "1",
+            "partnership_roles-0-partnership": world.partnership.pk,
+        },
+    )
+    assert client.post(other_url, other_changes).status_code == 302
+    assert other.partnership_roles.filter(partnership=world.partnership).exists()
+
+
+def test_only_superusers_change_what_a_group_may_do(client: Client, world: World) -> None:
+    group = Group.objects.create(name="Readers")
+    me = world.user_admin
+    me.groups.add(group)
+    me.user_permissions.add(*Permission.objects.filter(codename__in=["change_group", "view_group"]))
+    client.force_login(me)
+    url = reverse("admin:auth_group_change", args=[group.pk])
+    everything = list(Permission.objects.values_list("pk", flat=True))
+    assert client.post(url, {"name": "Readers", "permissions": everything}).status_code == 403
+    assert not group.permissions.exists()
