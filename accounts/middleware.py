@@ -2,10 +2,13 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
 REFRESH_KEY = "_session_refreshed_at"
+STARTED_KEY = "_session_started_at"
 
 
 class IdleSessionMiddleware:
@@ -51,3 +54,29 @@ class NoStoreWhenSignedInMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class AbsoluteSessionLifetimeMiddleware:
+    """Signs a person out SESSION_MAX_HOURS after they signed in, however active they are.
+
+    The first request of a signed-in session records when it began (sign-in replaces the session,
+    so that is the sign-in). Once the limit has passed, the person is signed out before the view
+    runs, so they land on the sign-in page, which says why. Sits after the authentication and
+    message middleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            started = int(request.session.setdefault(STARTED_KEY, now))
+            if now - started >= settings.SESSION_MAX_SECONDS:
+                logout(request)
+                messages.info(
+                    request,
+                    f"You were signed out because you had been signed in for "
+                    f"{settings.SESSION_MAX_SECONDS // 3600} hours. Sign in again to carry on.",
+                )
+        return self.get_response(request)

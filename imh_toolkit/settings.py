@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.AbsoluteSessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -191,6 +192,9 @@ LOGOUT_REDIRECT_URL = "login"
 # between SESSION_REFRESH_SECONDS before the idle time after the last request, and that time.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60, minimum=1) * 60
 SESSION_REFRESH_SECONDS = 5
+# However active, a person signs in again this long after signing in
+# (accounts.middleware.AbsoluteSessionLifetimeMiddleware).
+SESSION_MAX_SECONDS = env_int("SESSION_MAX_HOURS", 10, minimum=1) * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"

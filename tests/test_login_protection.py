@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.lockout import client_address
 
 from .conftest import World
-from .helpers import PASSWORD
+from .helpers import PASSWORD, signs_in
 
 
 def _attempt(client: Client, email: str, password: str, address: str = "10.0.0.1") -> int:
@@ -217,3 +217,35 @@ def test_the_client_address_is_read_exactly_as_far_as_the_proxies_go(
     settings.PROXY_COUNT = proxies
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_address(request) == expected
+
+
+def test_a_session_ends_ten_hours_after_sign_in_however_active(
+    client: Client, world: World
+) -> None:
+    assert settings.SESSION_MAX_SECONDS == 10 * 60 * 60
+    assert signs_in(client, "practitioner@example.org")
+    assert client.get(reverse("assessments:home")).status_code == 200
+    session = client.session
+    session["_session_started_at"] = int(timezone.now().timestamp()) - 10 * 60 * 60 + 60
+    session.save()
+    assert client.get(reverse("assessments:home")).status_code == 200  # nine hours 59: still in
+
+    session = client.session
+    session["_session_started_at"] = int(timezone.now().timestamp()) - 10 * 60 * 60
+    session.save()
+    response = client.get(reverse("assessments:home"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("login"))
+    assert "signed out because you had been signed in for 10 hours" in response.text
+    assert not response.wsgi_request.user.is_authenticated
+    assert client.get(reverse("assessments:home")).status_code == 302  # and stays signed out
+
+
+def test_signing_in_again_starts_a_new_ten_hours(client: Client, world: World) -> None:
+    assert signs_in(client, "practitioner@example.org")
+    client.get(reverse("assessments:home"))
+    session = client.session
+    session["_session_started_at"] = int(timezone.now().timestamp()) - 10 * 60 * 60
+    session.save()
+    client.get(reverse("assessments:home"))
+    assert signs_in(client, "practitioner@example.org")
+    assert client.get(reverse("assessments:home")).status_code == 200
