@@ -6,6 +6,10 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.http import HttpRequest
+
+from .lockout import client_address
+from .models import PasswordResetRequest
 
 EMAIL_LIMIT = 254  # the longest e-mail address there can be (RFC 5321), and our column's size
 
@@ -54,6 +58,17 @@ class GdsPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Any:
         return super().get_users(email.strip().lower())
+
+    def save(self, **options: Any) -> None:  # type: ignore[override]
+        """Send the link, unless this address or this computer has asked too often this hour.
+        The page that follows is the same either way, so nobody learns which addresses exist
+        or whether a limit was reached."""
+        request: HttpRequest | None = options.get("request")
+        address = client_address(request) if request is not None else None
+        if PasswordResetRequest.record_and_allow(
+            email=self.cleaned_data["email"], client_address=address
+        ):
+            super().save(**options)
 
 
 class GdsSetPasswordForm(SetPasswordForm):

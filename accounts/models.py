@@ -1,10 +1,13 @@
+import datetime
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class UserManager(BaseUserManager["User"]):
@@ -69,3 +72,52 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class PasswordResetRequestQuerySet(models.QuerySet["PasswordResetRequest"]):
+    def in_the_last_hour(self) -> "PasswordResetRequestQuerySet":
+        return self.filter(requested_at__gte=timezone.now() - datetime.timedelta(hours=1))
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a reset link, counted so that nobody can flood an inbox or probe many
+    addresses. Kept in the database, so the limits hold across every process and machine. The
+    address is kept only as a keyed hash: requests for addresses nobody has are counted too."""
+
+    email_digest = models.CharField(max_length=64)
+    client_address = models.GenericIPAddressField(null=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    objects = PasswordResetRequestQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email_digest", "requested_at"]),
+            models.Index(fields=["client_address", "requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reset requested at {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def digest(email: str) -> str:
+        return salted_hmac(
+            "password-reset-request", email.strip().lower(), algorithm="sha256"
+        ).hexdigest()
+
+    @classmethod
+    @transaction.atomic
+    def record_and_allow(cls, *, email: str, client_address: str | None) -> bool:
+        """Records this request, then says whether it is within the hour's limits. Counting
+        after recording means two requests at once can never both slip under a limit."""
+        digest = cls.digest(email)
+        cls.objects.create(email_digest=digest, client_address=client_address or None)
+        cls.objects.filter(requested_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
+        recent = cls.objects.in_the_last_hour()
+        return recent.filter(
+            email_digest=digest
+        ).count() <= settings.PASSWORD_RESET_LIMIT_PER_EMAIL and (
+            not client_address
+            or recent.filter(client_address=client_address).count()
+            <= settings.PASSWORD_RESET_LIMIT_PER_CLIENT
+        )

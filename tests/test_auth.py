@@ -8,11 +8,14 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.models import PasswordResetRequest
+
 from .conftest import World
-from .helpers import PASSWORD, make_round, signs_in
+from .helpers import PASSWORD, make_round, make_user, signs_in
 
 
 def test_sign_in_page_is_in_our_style_and_names_the_product(client: Client, db: None) -> None:
@@ -128,3 +131,46 @@ def test_a_password_reset_link_expires_after_an_hour(client: Client, world: Worl
     fresh = default_token_generator.make_token(user)
     page = client.get(reverse("password_reset_confirm", args=[uid, fresh]), follow=True)
     assert "Choose a new password" in page.text
+
+
+def _ask_for_reset(client: Client, email: str, address: str = "198.51.100.1") -> str:
+    response = client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def test_reset_links_for_one_address_are_limited_to_three_an_hour(
+    client: Client, world: World
+) -> None:
+    answers = {_ask_for_reset(Client(), "practitioner@example.org") for _ in range(8)}
+    assert len(mail.outbox) == 3
+    assert answers == {reverse("password_reset_done")}  # the same answer, limited or not
+    PasswordResetRequest.objects.update(
+        requested_at=timezone.now() - datetime.timedelta(minutes=61)
+    )
+    _ask_for_reset(client, "practitioner@example.org")
+    assert len(mail.outbox) == 4  # an hour later, a link again
+
+
+def test_reset_requests_from_one_computer_are_limited_to_twenty_an_hour(
+    client: Client, db: None
+) -> None:
+    for number in range(25):
+        make_user(f"person{number}@example.org")
+    for number in range(25):
+        _ask_for_reset(client, f"person{number}@example.org", address="203.0.113.9")
+    assert len(mail.outbox) == 20
+    _ask_for_reset(client, "person24@example.org", address="203.0.113.10")
+    assert len(mail.outbox) == 21  # another computer is not held up
+
+
+def test_requests_for_unknown_addresses_count_and_are_kept_only_as_a_hash(
+    client: Client, db: None
+) -> None:
+    for number in range(20):
+        _ask_for_reset(client, f"nobody{number}@example.org", address="203.0.113.9")
+    make_user("real@example.org")
+    _ask_for_reset(client, "real@example.org", address="203.0.113.9")
+    assert mail.outbox == []  # the probing used up this computer's hour
+    stored = list(PasswordResetRequest.objects.values_list("email_digest", flat=True))
+    assert not any("@" in digest for digest in stored)
