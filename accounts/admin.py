@@ -10,10 +10,10 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.http import HttpRequest
 
-from assessments.models import PartnershipLead, TeamMembership
+from assessments.models import Assessment, PartnershipLead, Rating, TeamMembership
 
 from .models import User
 
@@ -43,6 +43,16 @@ class EmailUserChangeForm(UserChangeForm):
 
 
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+def _has_left_a_trace(user: User) -> bool:
+    """Whether ratings or history name the person: then they are deactivated, never deleted."""
+    return (
+        Rating.objects.filter(updated_by=user).exists()
+        or Rating.history.filter(history_user=user).exists()
+        or Assessment.history.filter(history_user=user).exists()
+        or Assessment.objects.filter(Q(submitted_by=user) | Q(reopened_by=user)).exists()
+    )
 
 
 def _is_themselves(request: HttpRequest, obj: Model | None) -> bool:
@@ -120,7 +130,16 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
+        if obj is not None and _has_left_a_trace(obj):
+            return False  # deactivate instead (the "active" box): history keeps who did what
         return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # The bulk delete asks no question of each person, so it could remove someone whose
+        # ratings and history name them: people are deleted one at a time, or deactivated.
+        actions = super().get_actions(request, *args, **kwargs)
+        actions.pop("delete_selected", None)
+        return actions
 
 
 admin.site.unregister(Group)

@@ -180,12 +180,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.ServiceWordsValidator"},
 ]
 # A password reset link works for an hour (Django's default is three days). At most this many
 # links an hour are sent for one address, and for one client address (accounts.models).
 PASSWORD_RESET_TIMEOUT = 60 * 60
 PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3, minimum=1)
 PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 20, minimum=1)
+# How long sign-in records (failed attempts, lockouts, the access log) are kept: the
+# clean_up_records command, run daily, deletes older ones.
+RECORD_RETENTION_DAYS = env_int("RECORD_RETENTION_DAYS", 90, minimum=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:home"
 LOGOUT_REDIRECT_URL = "login"

@@ -11,7 +11,7 @@ from accounts.models import User
 from assessments.models import Assessment, Checklist, Item, Rating
 
 from .conftest import World
-from .helpers import PASSWORD, make_user
+from .helpers import PASSWORD, form_data, make_user
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
@@ -301,3 +301,23 @@ def test_only_superusers_change_what_a_group_may_do(client: Client, world: World
     everything = list(Permission.objects.values_list("pk", flat=True))
     assert client.post(url, {"name": "Readers", "permissions": everything}).status_code == 403
     assert not group.permissions.exists()
+
+
+def test_a_person_named_in_ratings_or_history_is_deactivated_never_deleted(
+    client: Client, world: World
+) -> None:
+    assessment = Assessment.start(team=world.team, round=world.round)
+    client.force_login(world.practitioner)
+    data = form_data(assessment, {"W01": ("red", "None trained", "")})
+    client.post(reverse("assessments:save", args=[assessment.pk]), data)
+    client.force_login(world.staff)
+    delete = reverse("admin:accounts_user_delete", args=[world.practitioner.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=world.practitioner.pk).exists()
+    changelist = client.get(reverse("admin:accounts_user_changelist")).text
+    assert 'value="delete_selected"' not in changelist  # no bulk route around the check
+    # Someone who never rated anything can be deleted.
+    newcomer = make_user("newcomer@example.org")
+    delete = reverse("admin:accounts_user_delete", args=[newcomer.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not User.objects.filter(pk=newcomer.pk).exists()

@@ -1,0 +1,48 @@
+"""A password must not be made of the words around it: an attacker tries those first."""
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+# The service, the toolkit and the organisations everyone here works with.
+SERVICE_WORDS = {"toolkit", "imh", "nhs", "unicef", "pedal", "partnership", "workforce"}
+# Words too ordinary in partnership names to refuse (people use them in passwords everywhere).
+ORDINARY = {"children", "families", "family", "health", "council", "borough", "county"}
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _words(text: str, *, shortest: int) -> set[str]:
+    return {word for word in re.split(r"[^a-z0-9]+", text.lower()) if len(word) >= shortest}
+
+
+class ServiceWordsValidator:
+    """Refuses a password containing the service's own words, a partnership's name, or the
+    person's own name or e-mail address, in any case and with any punctuation between."""
+
+    def words_for(self, user: Any) -> set[str]:
+        from assessments.models import Partnership
+
+        words = set(SERVICE_WORDS)
+        for name in Partnership.objects.values_list("name", flat=True):
+            words |= _words(name, shortest=6) - ORDINARY
+        if user is not None:
+            words |= _words(getattr(user, "full_name", "") or "", shortest=3)
+            email = getattr(user, "email", "") or ""
+            local, _, domain = email.partition("@")
+            words |= _words(local, shortest=3) | _words(domain.split(".")[0], shortest=4)
+        return words
+
+    def validate(self, password: str, user: Any = None) -> None:
+        plain = _letters(password)
+        if any(word in plain for word in self.words_for(user)):
+            raise ValidationError(self.get_help_text(), code="password_has_service_words")
+
+    def get_help_text(self) -> str:
+        return (
+            "Your password cannot contain the name of this service or of your partnership, "
+            "or your own name or e-mail address."
+        )
