@@ -5,7 +5,12 @@ from typing import Any
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.http import HttpRequest
 
 from .lockout import client_address
@@ -75,6 +80,24 @@ class GdsSetPasswordForm(SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(
+            Field.text("new_password1", field_width=20),
+            Field.text("new_password2", field_width=20),
+            button="Change password",
+        )
+
+
+class GdsPasswordChangeForm(PasswordChangeForm):
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "Your current password is not right. Enter it again",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"
+        self.fields["old_password"].widget.attrs["autofocus"] = False
+        self.helper = _helper(
+            Field.text("old_password", field_width=20),
             Field.text("new_password1", field_width=20),
             Field.text("new_password2", field_width=20),
             button="Change password",

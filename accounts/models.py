@@ -47,6 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Untick instead of deleting, so the person's past ratings keep their name.",
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Grows when the person signs out of every other device: each session carries a hash of it,
+    # so every other session stops matching at once (see _get_session_auth_hash).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -66,6 +69,26 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip().lower()
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash of the password, with the session generation added: a new password or a
+        # new generation ends every session that does not hold the new hash.
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def sign_out_everywhere_else(self, request: Any) -> None:
+        """End every other session of this person; the one making the request stays."""
+        from django.contrib.auth import update_session_auth_hash
+
+        User.objects.filter(pk=self.pk).update(
+            session_generation=models.F("session_generation") + 1
+        )
+        self.refresh_from_db(fields=["session_generation"])
+        update_session_auth_hash(request, self)
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

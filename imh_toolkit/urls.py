@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as account_views
 from accounts.forms import EmailAuthenticationForm, GdsPasswordResetForm, GdsSetPasswordForm
 
 admin.site.site_header = "IMH workforce toolkit administration"
@@ -36,6 +37,13 @@ urlpatterns = [
         "password-reset/complete/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path("account/", account_views.account, name="account"),
+    path("account/password/", account_views.change_password, name="password_change"),
+    path(
+        "account/sign-out-elsewhere/",
+        account_views.sign_out_elsewhere,
+        name="sign_out_elsewhere",
     ),
     path("admin/", admin.site.urls),
     path("", include("assessments.urls")),

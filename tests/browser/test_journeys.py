@@ -1,6 +1,8 @@
 """Real people in a real browser: the practitioner's whole journey by keyboard, without
 JavaScript, the conflict between two people, and axe-core on every page they see."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +79,22 @@ def sign_in(page: Page, url: str, email: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("main button.govuk-button")
     page.wait_for_url(f"{url}/")
+
+
+@contextmanager
+def two_browsers(
+    browser: Browser, url: str, first: str, second: str
+) -> Iterator[tuple[Page, Page]]:
+    """Two people (or one person on two computers), each signed in in a browser of their own."""
+    contexts = new_context(browser), new_context(browser)
+    pages = contexts[0].new_page(), contexts[1].new_page()
+    sign_in(pages[0], url, first)
+    sign_in(pages[1], url, second)
+    try:
+        yield pages
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def rate_by_keyboard(page: Page, item_id: int, arrow_presses: int, evidence: str) -> None:
@@ -203,40 +221,38 @@ def test_submitting_with_gaps_lists_the_unrated_items(browser: Browser, journey:
 def test_two_people_editing_at_once_get_the_conflict_page_and_choose(
     browser: Browser, journey: Journey
 ) -> None:
-    mine, theirs = new_context(browser), new_context(browser)
-    me, colleague = mine.new_page(), theirs.new_page()
-    sign_in(me, journey.url, "practitioner@example.org")
-    sign_in(colleague, journey.url, "colleague@example.org")
-    me.click("main button.govuk-button")
-    me.wait_for_url("**/assessments/*/")
-    colleague.goto(me.url)
-    w01 = journey.round.checklist.items.get(code="W01")
+    people = ("practitioner@example.org", "colleague@example.org")
+    with two_browsers(browser, journey.url, *people) as (me, colleague):
+        me.click("main button.govuk-button")
+        me.wait_for_url("**/assessments/*/")
+        colleague.goto(me.url)
+        w01 = journey.round.checklist.items.get(code="W01")
 
-    colleague.check(f'input[name="item-{w01.pk}-rag"][value="green"]')
-    colleague.fill(f"#id_item-{w01.pk}-evidence", "Colleague says all trained")
-    colleague.click('button[value="save"] >> nth=-1')
-    colleague.wait_for_url(f"{journey.url}/")
+        colleague.check(f'input[name="item-{w01.pk}-rag"][value="green"]')
+        colleague.fill(f"#id_item-{w01.pk}-evidence", "Colleague says all trained")
+        colleague.click('button[value="save"] >> nth=-1')
+        colleague.wait_for_url(f"{journey.url}/")
 
-    me.check(f'input[name="item-{w01.pk}-rag"][value="red"]')
-    me.fill(f"#id_item-{w01.pk}-evidence", "I say nobody trained")
-    me.click('button[value="save"] >> nth=-1')
-    expect(me.locator("h1")).to_have_text("Someone else has changed this assessment")
-    expect(me.locator("main")).to_contain_text("Colleague says all trained")
-    expect(me.locator("main")).to_contain_text("I say nobody trained")
-    assert_accessible(me, "the conflict page")
-    rating = Rating.objects.get(item=w01)
-    assert rating.evidence == "Colleague says all trained"
+        me.check(f'input[name="item-{w01.pk}-rag"][value="red"]')
+        me.fill(f"#id_item-{w01.pk}-evidence", "I say nobody trained")
+        me.click('button[value="save"] >> nth=-1')
+        expect(me.locator("h1")).to_have_text("Someone else has changed this assessment")
+        expect(me.locator("main")).to_contain_text("Colleague says all trained")
+        expect(me.locator("main")).to_contain_text("I say nobody trained")
+        assert_accessible(me, "the conflict page")
+        rating = Rating.objects.get(item=w01)
+        assert rating.evidence == "Colleague says all trained"
 
-    me.click("button.govuk-button")  # without choosing: an error, nothing saved
-    expect(me.locator(".govuk-error-summary")).to_contain_text("W01: choose which answer to keep")
-    assert_accessible(me, "the conflict page with errors")
-    me.check("text=Keep my answer")
-    me.click("button.govuk-button")
-    me.wait_for_url(f"{journey.url}/")
-    rating.refresh_from_db()
-    assert (rating.rag, rating.evidence) == ("red", "I say nobody trained")
-    mine.close()
-    theirs.close()
+        me.click("button.govuk-button")  # without choosing: an error, nothing saved
+        expect(me.locator(".govuk-error-summary")).to_contain_text(
+            "W01: choose which answer to keep"
+        )
+        assert_accessible(me, "the conflict page with errors")
+        me.check("text=Keep my answer")
+        me.click("button.govuk-button")
+        me.wait_for_url(f"{journey.url}/")
+        rating.refresh_from_db()
+        assert (rating.rag, rating.evidence) == ("red", "I say nobody trained")
 
 
 def test_sign_in_and_error_pages_are_accessible(page: Page, journey: Journey) -> None:
@@ -306,3 +322,39 @@ def test_the_lead_dashboard_is_accessible_and_reflows_at_200_percent(
     assert overflow <= 0, f"the page scrolls sideways at 200% zoom because of {wide}"
     assert_accessible(page, "the lead's dashboard at 200% zoom")
     context.close()
+
+
+def test_a_person_changes_their_password_and_signs_out_elsewhere(
+    browser: Browser, journey: Journey
+) -> None:
+    devices = ("practitioner@example.org", "practitioner@example.org")
+    with two_browsers(browser, journey.url, *devices) as (page, other):
+        page.click("text=Your account")
+        expect(page.locator("h1")).to_have_text("Your account")
+        assert_accessible(page, "the account page")
+        page.click("text=Sign out of all other devices")
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+            "signed out of every other device"
+        )
+        assert_accessible(page, "the account page with its message")
+        other.goto(f"{journey.url}/")
+        expect(other).to_have_url(f"{journey.url}/sign-in/?next=/")
+
+        page.click("a:has-text('Change')")
+        expect(page.locator("h1")).to_have_text("Change your password")
+        assert_accessible(page, "the change password page")
+        page.fill("#id_old_password", "not my password")
+        page.fill("#id_new_password1", "quiet meadow lantern 1987")
+        page.fill("#id_new_password2", "quiet meadow lantern 1987")
+        page.click("main button.govuk-button")
+        expect(page.locator(".govuk-error-summary")).to_contain_text(
+            "current password is not right"
+        )
+        assert_accessible(page, "the change password page with an error")
+        page.fill("#id_old_password", PASSWORD)
+        page.fill("#id_new_password1", "quiet meadow lantern 1987")
+        page.fill("#id_new_password2", "quiet meadow lantern 1987")
+        page.click("main button.govuk-button")
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+            "Your password has been changed"
+        )
