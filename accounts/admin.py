@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import ActionLocation
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
@@ -134,10 +135,12 @@ class UserAdmin(BaseUserAdmin):
             return False  # deactivate instead (the "active" box): history keeps who did what
         return super().has_delete_permission(request, obj)
 
-    def get_actions(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def get_actions(
+        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
+    ) -> Any:
         # The bulk delete asks no question of each person, so it could remove someone whose
         # ratings and history name them: people are deleted one at a time, or deactivated.
-        actions = super().get_actions(request, *args, **kwargs)
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)
         return actions
 
