@@ -15,6 +15,7 @@ from django.db.models import Model, Q
 from django.http import HttpRequest
 
 from assessments.models import Assessment, PartnershipLead, Rating, TeamMembership
+from imh_toolkit import logs
 
 from .models import User
 
@@ -44,6 +45,19 @@ class EmailUserChangeForm(UserChangeForm):
 
 
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+def _privileges(user: User) -> dict[str, object]:
+    """What the person may do, as identifiers only (for the security log)."""
+    return {
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": sorted(user.groups.values_list("pk", flat=True)),
+        "permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
+        "leads partnerships": sorted(user.partnership_roles.values_list("partnership", flat=True)),
+        "member of teams": sorted(user.memberships.values_list("team", flat=True)),
+    }
 
 
 def _has_left_a_trace(user: User) -> bool:
@@ -115,6 +129,23 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
     readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        stored = User.objects.filter(pk=obj.pk).first() if change else None
+        request._privileges_before = _privileges(stored) if stored else {}  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_privileges_before", {})
+        after = _privileges(User.objects.get(pk=form.instance.pk))
+        changes = [
+            f"{what} {before.get(what)} -> {value}"
+            for what, value in after.items()
+            if before.get(what) != value
+        ]
+        if changes:
+            logs.privileges_changed(form.instance.pk, changes)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))

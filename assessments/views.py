@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from imh_toolkit import logs
 
 from . import exports, pdf, reports
 from .forms import ConflictChoiceForm, PageForm, RatingForm, ReopenForm, ReportFilterForm
@@ -49,23 +51,35 @@ class SignedInRequest(HttpRequest):
     user: User
 
 
+def _scoped_or_404[M: Model](queryset: QuerySet[M], pk: int) -> M:
+    """The object, if it is in the person's scope; else a 404 like any other. When the object
+    exists but is someone else's, the security log says so (identifiers only), so that probing
+    other partnerships' ids shows up."""
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        if queryset.model._base_manager.filter(pk=pk).exists():
+            logs.out_of_scope(queryset.model._meta.label, pk)
+        raise Http404
+    return found
+
+
 def _assessment_for(user: User, pk: int) -> Assessment:
     """An assessment the person may see: their own teams', any in a partnership they lead, or
     any at all with the permission to read every partnership's results (read-only). The
     permission is looked up only when the roles do not already let the person in."""
     assessment = Assessment.objects.visible_to(user).for_page().filter(pk=pk).first()
     if assessment is None:
-        assessment = get_object_or_404(Assessment.objects.reported_to(user).for_page(), pk=pk)
+        assessment = _scoped_or_404(Assessment.objects.reported_to(user).for_page(), pk=pk)
     return assessment
 
 
 def _changeable_assessment_for(user: User, pk: int) -> Assessment:
     """An assessment of one of the person's own teams; leads look but do not touch."""
-    return get_object_or_404(Assessment.objects.changeable_by(user).for_page(), pk=pk)
+    return _scoped_or_404(Assessment.objects.changeable_by(user).for_page(), pk=pk)
 
 
 def _led_assessment_for(user: User, pk: int) -> Assessment:
-    return get_object_or_404(Assessment.objects.led_by(user).for_page(), pk=pk)
+    return _scoped_or_404(Assessment.objects.led_by(user).for_page(), pk=pk)
 
 
 @dataclass
@@ -145,8 +159,8 @@ def home(request: SignedInRequest) -> HttpResponse:
 @login_required
 @require_POST
 def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse:
-    team = get_object_or_404(Team.objects.of_member(request.user), pk=team_id)
-    round_ = get_object_or_404(
+    team = _scoped_or_404(Team.objects.of_member(request.user), pk=team_id)
+    round_ = _scoped_or_404(
         Round.objects.filter(partnership_id=team.organisation.partnership_id), pk=round_id
     )
     if not round_.is_open:
@@ -474,7 +488,7 @@ def _round_for_reports(user: User, round_id: int) -> Round:
     rounds = Round.objects.select_related("partnership", "checklist")
     round_ = rounds.filter(partnership__in=Partnership.objects.led_by(user), pk=round_id).first()
     if round_ is None:
-        round_ = get_object_or_404(rounds.reported_to(user), pk=round_id)
+        round_ = _scoped_or_404(rounds.reported_to(user), pk=round_id)
     return round_
 
 
@@ -486,6 +500,7 @@ def _report_data(request: SignedInRequest, round_id: int) -> reports.RoundData:
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    logs.download(filename)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

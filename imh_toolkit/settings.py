@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "imh_toolkit.logs.RequestContextMiddleware",
     "accounts.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.AbsoluteSessionLifetimeMiddleware",
@@ -328,7 +329,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     # The level on the handler too: Django's own loggers pass their records up to it whatever
     # the root logger's level, so only this makes LOG_LEVEL=ERROR quiet them.
-    "handlers": {"console": {"class": "logging.StreamHandler", "level": LOG_LEVEL}},
+    "filters": {"request": {"()": "imh_toolkit.logs.RequestContextFilter"}},
+    "formatters": {"line": {"()": "imh_toolkit.logs.UTCFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": LOG_LEVEL,
+            "filters": ["request"],
+            "formatter": "line",
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "axes": {"level": "WARNING"},
