@@ -4,6 +4,8 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from pwned_passwords_django.api import PwnedPasswords
+from pwned_passwords_django.validators import PwnedPasswordsValidator
 
 # The service, the toolkit and the organisations everyone here works with.
 SERVICE_WORDS = {"toolkit", "imh", "nhs", "unicef", "pedal", "partnership", "workforce"}
@@ -45,4 +47,20 @@ class ServiceWordsValidator:
         return (
             "Your password cannot contain the name of this service or of your partnership, "
             "or your own name or e-mail address."
+        )
+
+
+class BreachedPasswordValidator(PwnedPasswordsValidator):
+    """Refuses a password that appears in known data breaches, asking Have I Been Pwned's
+    range API (k-anonymity: only the first five characters of the password's SHA-1 leave the
+    server). Off unless BREACHED_PASSWORD_CHECK is on, because many NHS networks block outbound
+    calls; if the API cannot be reached, Django's list of common passwords decides instead."""
+
+    def __init__(self, api_endpoint: str) -> None:
+        client = PwnedPasswords()
+        client.api_endpoint = api_endpoint
+        super().__init__(
+            error_message="This password has appeared in a data breach elsewhere, so attackers "
+            "try it first. Choose a different one.",
+            api_client=client,
         )

@@ -176,13 +176,26 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # Behind PROXY_COUNT reverse proxies the client's address is that many entries from the end of
 # X-Forwarded-For (accounts.lockout.client_address); never further left, which clients write.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
-AUTH_PASSWORD_VALIDATORS = [
+AUTH_PASSWORD_VALIDATORS: list[dict[str, object]] = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.passwords.ServiceWordsValidator"},
 ]
+# Optional: refuse passwords found in data breaches (Have I Been Pwned's range API; only five
+# characters of a hash leave the server). Off by default: many NHS networks block the call.
+BREACHED_PASSWORD_API = os.environ.get(
+    "BREACHED_PASSWORD_API", "https://api.pwnedpasswords.com/range/"
+)
+if env_bool("BREACHED_PASSWORD_CHECK", False):
+    AUTH_PASSWORD_VALIDATORS.append(
+        {
+            "NAME": "accounts.passwords.BreachedPasswordValidator",
+            "OPTIONS": {"api_endpoint": BREACHED_PASSWORD_API},
+        }
+    )
+PWNED_PASSWORDS = {"API_TIMEOUT": 2.0}
 # A password reset link works for an hour (Django's default is three days). At most this many
 # links an hour are sent for one address, and for one client address (accounts.models).
 PASSWORD_RESET_TIMEOUT = 60 * 60

@@ -90,6 +90,16 @@ def test_production_cookies_are_host_only_and_secure() -> None:
     ], result.stderr
 
 
+def test_the_breached_password_check_is_switched_on_by_a_setting() -> None:
+    script = (
+        "from django.conf import settings as s; "
+        "print([v.get('OPTIONS') for v in s.AUTH_PASSWORD_VALIDATORS if 'Breached' in v['NAME']])"
+    )
+    env = {"BREACHED_PASSWORD_CHECK": "true", "BREACHED_PASSWORD_API": "https://hibp.example/r/"}
+    result = _run(env, "shell", "--no-imports", "-c", script)
+    assert result.stdout.strip() == "[{'api_endpoint': 'https://hibp.example/r/'}]", result.stderr
+
+
 def test_deploy_check_fails_on_development_defaults() -> None:
     result = _run({}, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
