@@ -55,7 +55,8 @@ def _scoped_or_404[M: Model](queryset: QuerySet[M], pk: int) -> M:
     """The object, if it is in the person's scope; else a 404 like any other. When the object
     exists but is someone else's, the security log says so (identifiers only), so that probing
     other partnerships' ids shows up."""
-    found = queryset.filter(pk=pk).first()
+    # One row by its key: no ORDER BY (first() would join the default ordering's tables).
+    found = next(iter(queryset.filter(pk=pk).order_by()[:1]), None)
     if found is None:
         if queryset.model._base_manager.filter(pk=pk).exists():
             logs.out_of_scope(queryset.model._meta.label, pk)
@@ -67,7 +68,9 @@ def _assessment_for(user: User, pk: int) -> Assessment:
     """An assessment the person may see: their own teams', any in a partnership they lead, or
     any at all with the permission to read every partnership's results (read-only). The
     permission is looked up only when the roles do not already let the person in."""
-    assessment = Assessment.objects.visible_to(user).for_page().filter(pk=pk).first()
+    assessment = next(
+        iter(Assessment.objects.visible_to(user).for_page().filter(pk=pk).order_by()[:1]), None
+    )
     if assessment is None:
         assessment = _scoped_or_404(Assessment.objects.reported_to(user).for_page(), pk=pk)
     return assessment
