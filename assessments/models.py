@@ -604,13 +604,6 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def led_by(self, user: User) -> AssessmentQuerySet:
         return self.with_roles_of(user).filter(Q(is_lead=True))
 
-    def reported_to(self, user: User) -> AssessmentQuerySet:
-        """Assessments whose report the person may read: visible to them, or every one with
-        the explicit permission."""
-        if sees_every_partnership(user):
-            return self.with_roles_of(user)
-        return self.visible_to(user)
-
     def for_page(self) -> AssessmentQuerySet:
         # Only what every assessment page shows; who submitted or reopened loads when shown.
         return self.select_related("team__organisation", "round__checklist")

@@ -4,6 +4,7 @@ Every object comes through a lookup scoped to the signed-in person; anything els
 """
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,7 @@ from .models import (
     Section,
     Team,
     UnratedItemsError,
+    sees_every_partnership,
 )
 
 
@@ -51,29 +53,32 @@ class SignedInRequest(HttpRequest):
     user: User
 
 
+def _one[M: Model](queryset: QuerySet[M], pk: int) -> M | None:
+    # One row by its key, with no ORDER BY: first() would join the default ordering's tables.
+    return next(iter(queryset.filter(pk=pk).order_by()[:1]), None)
+
+
+def _not_found(model: type[Model], pk: int) -> NoReturn:
+    """A 404 like any other. When the object exists but is someone else's, the security log
+    says so (identifiers only), so that probing other partnerships' ids shows up."""
+    if model._base_manager.filter(pk=pk).exists():
+        logs.out_of_scope(model._meta.label, pk)
+    raise Http404
+
+
 def _scoped_or_404[M: Model](queryset: QuerySet[M], pk: int) -> M:
-    """The object, if it is in the person's scope; else a 404 like any other. When the object
-    exists but is someone else's, the security log says so (identifiers only), so that probing
-    other partnerships' ids shows up."""
-    # One row by its key: no ORDER BY (first() would join the default ordering's tables).
-    found = next(iter(queryset.filter(pk=pk).order_by()[:1]), None)
-    if found is None:
-        if queryset.model._base_manager.filter(pk=pk).exists():
-            logs.out_of_scope(queryset.model._meta.label, pk)
-        raise Http404
-    return found
+    """The object, if it is in the person's scope."""
+    return _one(queryset, pk) or _not_found(queryset.model, pk)
 
 
 def _assessment_for(user: User, pk: int) -> Assessment:
     """An assessment the person may see: their own teams', any in a partnership they lead, or
     any at all with the permission to read every partnership's results (read-only). The
     permission is looked up only when the roles do not already let the person in."""
-    assessment = next(
-        iter(Assessment.objects.visible_to(user).for_page().filter(pk=pk).order_by()[:1]), None
-    )
-    if assessment is None:
-        assessment = _scoped_or_404(Assessment.objects.reported_to(user).for_page(), pk=pk)
-    return assessment
+    assessment = _one(Assessment.objects.visible_to(user).for_page(), pk)
+    if assessment is None and sees_every_partnership(user):
+        assessment = _one(Assessment.objects.with_roles_of(user).for_page(), pk)
+    return assessment or _not_found(Assessment, pk)
 
 
 def _changeable_assessment_for(user: User, pk: int) -> Assessment:
@@ -489,10 +494,10 @@ def history(request: SignedInRequest, pk: int) -> HttpResponse:
 def _round_for_reports(user: User, round_id: int) -> Round:
     """A round whose partnership the person leads, or any with the explicit permission."""
     rounds = Round.objects.select_related("partnership", "checklist")
-    round_ = rounds.filter(partnership__in=Partnership.objects.led_by(user), pk=round_id).first()
-    if round_ is None:
-        round_ = _scoped_or_404(rounds.reported_to(user), pk=round_id)
-    return round_
+    round_ = _one(rounds.filter(partnership__in=Partnership.objects.led_by(user)), round_id)
+    if round_ is None and sees_every_partnership(user):
+        round_ = _one(rounds, round_id)
+    return round_ or _not_found(Round, round_id)
 
 
 def _report_data(request: SignedInRequest, round_id: int) -> reports.RoundData:
