@@ -70,8 +70,14 @@ def _has_left_a_trace(user: User) -> bool:
     )
 
 
-def _is_themselves(request: HttpRequest, obj: Model | None) -> bool:
-    return obj is not None and obj.pk == request.user.pk
+def _own_roles(request: HttpRequest, obj: Model | None) -> bool:
+    """Whether someone who is not a superuser is looking at their own account."""
+    return obj is not None and obj.pk == request.user.pk and not request.user.is_superuser
+
+
+def _someone_elses_superuser(request: HttpRequest, obj: Any) -> bool:
+    """A superuser's account, its password included, is for superusers to change."""
+    return obj is not None and obj.is_superuser and not request.user.is_superuser
 
 
 class NotOwnRolesInline(admin.TabularInline):
@@ -79,19 +85,13 @@ class NotOwnRolesInline(admin.TabularInline):
     not a superuser cannot add, change or remove their own."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        if _is_themselves(request, obj) and not request.user.is_superuser:
-            return False
-        return super().has_add_permission(request, obj)
+        return not _own_roles(request, obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        if _is_themselves(request, obj) and not request.user.is_superuser:
-            return False
-        return super().has_change_permission(request, obj)
+        return not _own_roles(request, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        if _is_themselves(request, obj) and not request.user.is_superuser:
-            return False
-        return super().has_delete_permission(request, obj)
+        return not _own_roles(request, obj) and super().has_delete_permission(request, obj)
 
 
 class TeamMembershipInline(NotOwnRolesInline):
@@ -154,13 +154,12 @@ class UserAdmin(BaseUserAdmin):
         return fields
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A superuser's account, its password included, is for superusers to change.
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if _someone_elses_superuser(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if _someone_elses_superuser(request, obj):
             return False
         if obj is not None and _has_left_a_trace(obj):
             return False  # deactivate instead (the "active" box): history keeps who did what

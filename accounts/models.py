@@ -101,6 +101,10 @@ class PasswordResetRequestQuerySet(models.QuerySet["PasswordResetRequest"]):
     def in_the_last_hour(self) -> "PasswordResetRequestQuerySet":
         return self.filter(requested_at__gte=timezone.now() - datetime.timedelta(hours=1))
 
+    def no_longer_needed(self) -> "PasswordResetRequestQuerySet":
+        """Older than a day: no limit counts them any more."""
+        return self.filter(requested_at__lt=timezone.now() - datetime.timedelta(days=1))
+
 
 class PasswordResetRequest(models.Model):
     """One request for a reset link, counted so that nobody can flood an inbox or probe many
@@ -135,7 +139,7 @@ class PasswordResetRequest(models.Model):
         after recording means two requests at once can never both slip under a limit."""
         digest = cls.digest(email)
         cls.objects.create(email_digest=digest, client_address=client_address or None)
-        cls.objects.filter(requested_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
+        cls.objects.no_longer_needed().delete()
         recent = cls.objects.in_the_last_hour()
         return recent.filter(
             email_digest=digest

@@ -33,9 +33,7 @@ class Command(BaseCommand):
             "sign-in log entries": AccessLog.objects.filter(attempt_time__lt=kept_since).delete()[
                 0
             ],
-            "password reset counts": PasswordResetRequest.objects.filter(
-                requested_at__lt=now - datetime.timedelta(days=1)
-            ).delete()[0],
+            "password reset counts": PasswordResetRequest.objects.no_longer_needed().delete()[0],
         }
         for what, count in deleted.items():
             self.stdout.write(f"Deleted {count} {what}.")
