@@ -5,18 +5,20 @@ anyone's administrator, superuser, group or permission settings, touch a superus
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import Assessment, PartnershipLead, Rating, TeamMembership
 from imh_toolkit import logs
 
+from . import two_factor
 from .models import User
 
 
@@ -123,12 +125,34 @@ class UserAdmin(BaseUserAdmin):
             "Access",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
+        ("Second step when signing in", {"fields": ("second_factor",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "second_factor"]
+    actions = ["reset_second_factor"]
+
+    @admin.display(description="Authenticator app")
+    def second_factor(self, obj: User) -> str:
+        app = two_factor.app_of(obj) if obj.pk else None
+        if app is None:
+            return "Needed, not set up yet" if two_factor.required_for(obj) else "Not set up"
+        codes = two_factor.backup_codes_of(obj)
+        left = codes.remaining() if codes is not None else 0
+        return f"Set up on {app.created_at:%d %B %Y}; {left} backup codes left"
+
+    @admin.action(description="Reset the second step (lost phone): they set up a new app")
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            two_factor.reset(user)
+        self.message_user(
+            request,
+            f"Reset the second step of {queryset.count()} people and signed them out. Each sets "
+            "up a new app at their next sign-in.",
+            messages.SUCCESS,
+        )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         stored = User.objects.filter(pk=obj.pk).first() if change else None
@@ -172,10 +196,14 @@ class UserAdmin(BaseUserAdmin):
         # ratings and history name them: people are deleted one at a time, or deactivated.
         actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)
+        if not request.user.is_superuser:
+            actions.pop("reset_second_factor", None)  # it weakens a sign-in: superusers only
         return actions
 
 
 admin.site.unregister(Group)
+# django-otp's own page shows each app's secret: nobody needs to read it, so it is not offered.
+admin.site.unregister(TOTPDevice)
 
 
 @admin.register(Group)

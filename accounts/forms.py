@@ -102,3 +102,57 @@ class GdsPasswordChangeForm(PasswordChangeForm):
             Field.text("new_password2", field_width=20),
             button="Change password",
         )
+
+
+CODE_LIMIT = 40  # far longer than any code, short enough that nothing is done with a flood
+
+
+def _code_field(label: str, required: str, *, digits_only: bool, **options: Any) -> forms.Field:
+    attrs = {"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"}
+    if digits_only:
+        attrs["inputmode"] = "numeric"
+    return forms.CharField(
+        label=label,
+        max_length=CODE_LIMIT,
+        error_messages={"required": required, "max_length": required},
+        widget=forms.TextInput(attrs=attrs),
+        **options,
+    )
+
+
+class SecondStepForm(forms.Form):
+    """The code from the person's authenticator app, or one of their backup codes."""
+
+    code = _code_field(
+        "Code",
+        "Enter the 6-digit code from your authenticator app, or a backup code",
+        digits_only=False,  # backup codes have letters
+        help_text="The 6-digit code your authenticator app shows now, or one of your backup "
+        "codes if you do not have the app with you.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.text("code", field_width=10), button="Continue")
+
+
+class NewAppForm(forms.Form):
+    """The first code from an app being set up, which proves it holds the secret."""
+
+    code = _code_field(
+        "Enter the 6-digit code the app shows",
+        "Enter the 6-digit code from your authenticator app",
+        digits_only=True,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.text("code", field_width=5), button="Continue")
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(
+                "Enter the 6 digits the app shows, like 123456", code="format"
+            )
+        return code

@@ -1,18 +1,39 @@
-"""The signed-in person's own account: change the password, sign out of other devices."""
+"""The signed-in person's own account: the second step of signing in and setting it up, changing
+the password, signing out of other devices."""
 
+from urllib.parse import urlencode
+
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .forms import GdsPasswordChangeForm
+from . import two_factor
+from .forms import GdsPasswordChangeForm, NewAppForm, SecondStepForm
+from .models import BackupCodes, User
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "registration/account.html")
+    user: User = request.user  # type: ignore[assignment]
+    codes = two_factor.backup_codes_of(user)
+    return render(
+        request,
+        "registration/account.html",
+        {
+            "app": two_factor.app_of(user),
+            "backup_codes_left": codes.remaining() if codes is not None else None,
+            "second_factor_required": two_factor.required_for(user),
+        },
+    )
 
 
 @login_required
@@ -38,3 +59,131 @@ def sign_out_elsewhere(request: HttpRequest) -> HttpResponse:
         request, "You have been signed out of every other device. You are still signed in here."
     )
     return redirect("account")
+
+
+NEW_CODES_KEY = "_new_backup_codes"
+
+
+def _next_of(request: HttpRequest) -> str:
+    """Where the person was going, if it is on this site."""
+    asked = request.POST.get("next") or request.GET.get("next")
+    return two_factor.safe_next(request, asked) or ""
+
+
+def _onward(request: HttpRequest) -> str:
+    return _next_of(request) or reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    user: User = request.user
+    step = two_factor.current_step(request)
+    if step is None:
+        return redirect(_onward(request))
+    if step == two_factor.SET_UP:
+        return redirect(two_factor.page_for(step, request, request.GET.get("next")))
+    if two_factor.is_locked_out(request, user):
+        return two_factor.locked_out_page(request)
+    app = two_factor.app_of(user)
+    form = SecondStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = "".join(form.cleaned_data["code"].split())  # apps show "123 456"
+        device: Device | None = (
+            app if code.isascii() and code.isdigit() else two_factor.backup_codes_of(user)
+        )
+        wait = two_factor.wait_before_trying(device)
+        if device is not None and two_factor.usable(device) and device.verify_token(code):
+            two_factor.passed(request, device)
+            if isinstance(device, BackupCodes):
+                messages.warning(
+                    request,
+                    f"You used a backup code. You have {device.remaining()} left: each works "
+                    "once. Make new ones from your account page when you are running out.",
+                )
+            return redirect(_onward(request))
+        if two_factor.failed(request, user, device):
+            return two_factor.locked_out_page(request)
+        form.add_error(
+            "code",
+            f"You have entered several wrong codes. Wait {wait} before trying again, or use a "
+            "backup code"
+            if wait
+            else "That code is not right. Enter the code your authenticator app shows now (it "
+            "changes every 30 seconds), or a backup code",
+        )
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {
+            "form": form,
+            "next": _next_of(request),
+            "demo_code": two_factor.demo_code(app),
+            "second_step": True,
+        },
+    )
+
+
+@login_required
+def set_up(request: HttpRequest) -> HttpResponse:
+    """Setting up an authenticator app: scan the QR code or type the key, then prove it with a
+    code. Replaces any app the person had, but only once they have proved that one too."""
+    user: User = request.user  # type: ignore[assignment]
+    if not two_factor.verified(request) and two_factor.app_of(user) is not None:
+        return redirect(two_factor.page_for(two_factor.VERIFY, request, request.GET.get("next")))
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = NewAppForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device.throttle_reset(commit=False)  # the secret is on the page: nothing to guess
+        if device.verify_token(form.cleaned_data["code"]):
+            request.session[NEW_CODES_KEY] = two_factor.confirm(device)
+            two_factor.passed(request, device)
+            messages.success(request, "Your authenticator app is set up.")
+            next_url = _next_of(request)
+            url = reverse("backup_codes")
+            return redirect(url + ("?" + urlencode({"next": next_url}) if next_url else ""))
+        form.add_error(
+            "code",
+            "That code is not right. Check the app shows the IMH workforce toolkit and your "
+            "e-mail address, then enter the code it shows now",
+        )
+    return render(
+        request,
+        "registration/two_factor_set_up.html",
+        {
+            "form": form,
+            "next": _next_of(request),
+            "second_step": two_factor.pending(request) is not None,
+            "replacing": two_factor.app_of(user) is not None,
+            "qr_code": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
+            "key": two_factor.written_key(device),
+        },
+    )
+
+
+@login_required
+def backup_codes(request: HttpRequest) -> HttpResponse:
+    """New backup codes, shown once; or how many are left, with a button for new ones."""
+    user: User = request.user  # type: ignore[assignment]
+    if not two_factor.verified(request):
+        return redirect("account")
+    if request.method == "POST":
+        device = two_factor.backup_codes_of(user)
+        if device is None:
+            device = BackupCodes.objects.create(user=user, name="Backup codes", confirmed=True)
+        request.session[NEW_CODES_KEY] = device.replace_codes()
+        two_factor.security.info("backup codes replaced: user %s", user.pk)
+        return redirect("backup_codes")
+    device = two_factor.backup_codes_of(user)
+    return render(
+        request,
+        "registration/backup_codes.html",
+        {
+            "codes": request.session.pop(NEW_CODES_KEY, None),
+            "remaining": device.remaining() if device is not None else 0,
+            "onward": _onward(request) if request.GET.get("next") else reverse("account"),
+        },
+    )

@@ -74,7 +74,8 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site, behind the second step of signing in (imh_toolkit.admin).
+    "imh_toolkit.apps.SecondFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,6 +86,8 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "assessments",
 ]
@@ -100,10 +103,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "imh_toolkit.logs.RequestContextMiddleware",
     "accounts.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.AbsoluteSessionLifetimeMiddleware",
+    "accounts.two_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -165,7 +170,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
-AXES_RESET_ON_SUCCESS = True
+# Cleared only when the whole sign-in succeeds, second step included (accounts.two_factor):
+# a right password must not reset the count of wrong codes.
+AXES_RESET_ON_SUCCESS = False
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
 # The pause runs from the lockout: attempts during it (right password or wrong) do not restart
 # it, or anyone who knows a person's e-mail could keep them out for as long as they liked.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -176,6 +184,14 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # Behind PROXY_COUNT reverse proxies the client's address is that many entries from the end of
 # X-Forwarded-For (accounts.lockout.client_address); never further left, which clients write.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# Who must use a second factor (an authenticator app) when signing in: administrators ("staff"),
+# partnership leads as well ("leads"), or everyone ("all"). Anyone who has set one up uses it.
+REQUIRE_TWO_FACTOR = os.environ.get("REQUIRE_TWO_FACTOR", "staff").strip().lower()
+if REQUIRE_TWO_FACTOR not in {"staff", "leads", "all"}:
+    raise ImproperlyConfigured(
+        f"REQUIRE_TWO_FACTOR must be staff, leads or all, not {REQUIRE_TWO_FACTOR!r}."
+    )
+OTP_TOTP_ISSUER = "IMH workforce toolkit"
 AUTH_PASSWORD_VALIDATORS: list[dict[str, object]] = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -5,10 +5,6 @@ from django.urls import include, path
 from accounts import views as account_views
 from accounts.forms import EmailAuthenticationForm, GdsPasswordResetForm, GdsSetPasswordForm
 
-admin.site.site_header = "IMH workforce toolkit administration"
-admin.site.site_title = "IMH workforce toolkit admin"
-admin.site.index_title = "Checklists, partnerships, teams and people"
-
 urlpatterns = [
     path(
         "sign-in/",
@@ -17,6 +13,7 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("sign-in/code/", account_views.verify, name="two_factor_verify"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -45,6 +42,8 @@ urlpatterns = [
         account_views.sign_out_elsewhere,
         name="sign_out_elsewhere",
     ),
+    path("account/two-factor/set-up/", account_views.set_up, name="two_factor_set_up"),
+    path("account/two-factor/backup-codes/", account_views.backup_codes, name="backup_codes"),
     path("admin/", admin.site.urls),
     path("", include("assessments.urls")),
 ]

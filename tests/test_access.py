@@ -16,7 +16,7 @@ from accounts.models import User
 from assessments.models import Assessment, Rating
 
 from .conftest import World
-from .helpers import rate_all
+from .helpers import rate_all, sign_in
 
 # Routes with identifiers that are protected another way, and where that is tested.
 EXEMPT = {
@@ -222,7 +222,7 @@ def test_people_outside_the_scope_get_404_and_change_nothing(
     case = CASES[route]
     before = _snapshot()
     for user, assessment in case.denied(started):
-        client.force_login(user)
+        sign_in(client, user)
         url = reverse(route, kwargs=case.kwargs(assessment))
         post_data = {**rate_all(assessment, "red"), "reason": "Because", "action": "save"}
         assert client.get(url).status_code in {404, 405}, (route, user.email, "GET")
@@ -234,7 +234,7 @@ def test_people_outside_the_scope_get_404_and_change_nothing(
 def test_people_inside_the_scope_are_let_in(client: Client, started: World, route: str) -> None:
     case = CASES[route]
     for user, assessment in case.allowed(started):
-        client.force_login(user)
+        sign_in(client, user)
         url = reverse(route, kwargs=case.kwargs(assessment))
         method = client.post if route in {"assessments:start", "assessments:save"} else client.get
         response = method(url, {"version": assessment.version})
@@ -242,7 +242,7 @@ def test_people_inside_the_scope_are_let_in(client: Client, started: World, rout
 
 
 def test_unknown_identifiers_answer_404_in_our_style(client: Client, started: World) -> None:
-    client.force_login(started.practitioner)
+    sign_in(client, started.practitioner)
     for url in ["/assessments/999999/", "/assessments/999999/save/", "/teams/999/rounds/1/start/"]:
         response = client.post(url) if "save" in url or "start" in url else client.get(url)
         assert response.status_code == 404
@@ -269,7 +269,7 @@ def test_the_health_check_answers_anyone_and_says_nothing_else(client: Client) -
 def test_a_reader_of_every_partnership_finds_the_rounds_and_reads_without_changing(
     client: Client, started: World
 ) -> None:
-    client.force_login(started.reader)
+    sign_in(client, started.reader)
     home = client.get(reverse("assessments:home")).text
     for round_ in (started.round, started.outsider_round):
         assert reverse("assessments:dashboard", args=[round_.pk]) in home

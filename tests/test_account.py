@@ -4,7 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from .conftest import World
-from .helpers import PASSWORD, signs_in
+from .helpers import PASSWORD, sign_in, signs_in
 
 
 def _two_devices(world: World) -> tuple[Client, Client]:
@@ -29,7 +29,7 @@ def test_the_account_pages_need_a_signed_in_person(client: Client, db: None) -> 
 def test_signing_out_elsewhere_takes_a_post_and_is_refused_by_get(
     client: Client, world: World
 ) -> None:
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     assert client.get(reverse("sign_out_elsewhere")).status_code == 405
 
 
@@ -69,7 +69,7 @@ def test_changing_the_password_needs_the_current_one_and_signs_out_other_devices
 
 
 def test_a_new_password_follows_the_same_rules(client: Client, world: World) -> None:
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     response = client.post(
         reverse("password_change"),
         {

@@ -15,7 +15,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.models import PasswordResetRequest
 
 from .conftest import World
-from .helpers import PASSWORD, make_round, make_user, signs_in
+from .helpers import PASSWORD, make_round, make_user, sign_in, signs_in
 
 
 def test_sign_in_page_is_in_our_style_and_names_the_product(client: Client, db: None) -> None:
@@ -57,7 +57,7 @@ def test_a_wrong_password_gets_an_error_summary_and_no_session(
 
 
 def test_signing_out_ends_the_session_on_the_server(client: Client, world: World) -> None:
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     session_key = client.session.session_key
     response = client.post(reverse("logout"))
     assert response.status_code == 302
@@ -83,7 +83,7 @@ def test_home_lists_only_the_persons_teams_and_their_open_rounds(
         opens_days_ago=100,
         closes_in_days=-50,
     )
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     page = client.get(reverse("assessments:home")).text
     assert "Health Visiting East" in page
     assert "2026 round" in page

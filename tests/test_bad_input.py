@@ -18,6 +18,7 @@ from .helpers import (
     make_round,
     make_team,
     make_user,
+    sign_in,
 )
 
 RAG_LIKE = st.sampled_from(["red", "amber", "green", "unrated", "RED", "purple", "", "red\x00"])
@@ -80,7 +81,7 @@ class ArbitraryPostsTest(TestCase):
         before = Assessment.objects.get(pk=self.assessment.pk).version
 
         client = Client(raise_request_exception=True)
-        client.force_login(self.user)
+        sign_in(client, self.user)
         response = client.post(reverse(f"assessments:{route}", args=[self.assessment.pk]), post)
 
         assert response.status_code in {200, 302, 400, 404, 409}, response.status_code

@@ -18,6 +18,7 @@ from .helpers import (
     make_team,
     make_user,
     mark_submitted,
+    sign_in,
 )
 
 
@@ -31,7 +32,7 @@ def test_the_dashboard_shows_completion_gaps_heatmap_and_links(
     client: Client, world: World
 ) -> None:
     _submit((world.team, world.round), "red")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = client.get(reverse("assessments:dashboard", args=[world.round.pk])).text
     assert "1 of 2" in page
     assert "Priority gaps" in page
@@ -48,7 +49,7 @@ def test_filters_narrow_the_dashboard_and_its_downloads(client: Client, world: W
         world.partnership, "Family Hub North", organisation="Council", sector=Sector.LOCAL_AUTHORITY
     )
     _submit((other, world.round), "green")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     url = reverse("assessments:dashboard", args=[world.round.pk])
     page = client.get(url, {"sector": Sector.LOCAL_AUTHORITY}).text
     assert "Family Hub North" in page
@@ -61,7 +62,7 @@ def test_filters_narrow_the_dashboard_and_its_downloads(client: Client, world: W
 
 def test_downloads_have_safe_names_and_the_right_types(client: Client, world: World) -> None:
     _submit((world.team, world.round), "amber")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     partnership, round_id = world.partnership.pk, world.round.pk
     expected = {
         "gap-report": (
@@ -115,7 +116,7 @@ def test_reports_run_the_same_queries_for_5_and_200_teams(db: None, route: str) 
     for teams, tag in ((5, "small"), (200, "large")):
         lead, round_ = _partnership_with(teams, f"{tag}-{route}")
         client = Client()
-        client.force_login(lead)
+        sign_in(client, lead)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(reverse(f"assessments:{route}", args=[round_.pk]))
         assert response.status_code == 200

@@ -14,7 +14,7 @@ from assessments.models import Assessment
 from imh_toolkit.logs import RequestContextFilter
 
 from .conftest import World
-from .helpers import form_data, mark_submitted
+from .helpers import form_data, mark_submitted, sign_in
 
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
@@ -52,7 +52,7 @@ def logged() -> Iterator[Lines]:
 def test_every_line_names_the_request_the_person_and_their_address(
     client: Client, world: World, logged: Lines
 ) -> None:
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     response = client.get(reverse("assessments:home"), REMOTE_ADDR="198.51.100.7")
     client.get("/no-such-page/", REMOTE_ADDR="198.51.100.7")
     lines = logged()
@@ -70,7 +70,7 @@ def test_probing_another_partnerships_ids_shows_up(
     client: Client, world: World, logged: Lines
 ) -> None:
     theirs = Assessment.start(team=world.outsider_team, round=world.outsider_round)
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     assert client.get(reverse("assessments:edit", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("assessments:edit", args=[999999])).status_code == 404
     probes = [line for line in logged() if line["logger"] == "imh.security"]
@@ -83,9 +83,9 @@ def test_probing_another_partnerships_ids_shows_up(
 def test_downloads_and_privilege_changes_are_logged_with_identifiers_only(
     client: Client, world: World, logged: Lines
 ) -> None:
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     client.get(reverse("assessments:ratings-csv", args=[world.round.pk]))
-    client.force_login(world.staff)
+    sign_in(client, world.staff)
     url = reverse("admin:accounts_user_change", args=[world.practitioner.pk])
     client.post(
         url,
@@ -119,13 +119,13 @@ def test_no_text_a_person_typed_reaches_the_logs(
 ) -> None:
     secret = "Evidence only the team should read"
     assessment = Assessment.start(team=world.team, round=world.round)
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     data = form_data(assessment, {"W01": ("red", secret, f"{secret} next")})
     client.post(reverse("assessments:save", args=[assessment.pk]), data)
     bad = form_data(assessment, {"W01": ("red", f"{secret}\x01", "")})
     client.post(reverse("assessments:save", args=[assessment.pk]), bad)
     mark_submitted(assessment)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     for route in ("ratings-csv", "ratings-xlsx", "gap-report"):
         client.get(reverse(f"assessments:{route}", args=[world.round.pk]))
     lines = logged()

@@ -24,7 +24,7 @@ from assessments import exports, pdf, reports
 from assessments.models import Assessment, Rating
 
 from .conftest import World
-from .helpers import add_member, form_data, make_user, mark_submitted
+from .helpers import add_member, form_data, make_user, mark_submitted, sign_in
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def assessment(world: World) -> Assessment:
 
 
 def _save(client: Client, assessment: Assessment, evidence: str, next_step: str = "") -> str:
-    client.force_login(assessment.team.memberships.get().user)
+    sign_in(client, assessment.team.memberships.get().user)
     data = form_data(assessment, {"W01": ("amber", evidence, next_step)})
     return client.post(reverse("assessments:save", args=[assessment.pk]), data).text
 
@@ -75,7 +75,7 @@ def test_the_reopen_reason_follows_the_same_rule(
     client: Client, world: World, assessment: Assessment
 ) -> None:
     mark_submitted(assessment)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     url = reverse("assessments:reopen", args=[assessment.pk])
     refused = client.post(url, {"reason": "Missing\x1b W03"})
     assert "hidden character that cannot be saved" in refused.text
@@ -143,7 +143,7 @@ def test_the_report_commands_survive_stored_control_characters(
 def test_the_leads_downloads_survive_stored_control_characters(
     client: Client, world: World, stored_controls: Assessment
 ) -> None:
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     for route in ["ratings-xlsx", "ratings-csv", "summary-export", "gap-report"]:
         response = client.get(reverse(f"assessments:{route}", args=[world.round.pk]))
         assert response.status_code == 200, route
@@ -245,7 +245,7 @@ def test_answers_stored_with_windows_line_breaks_are_not_changed_by_an_unchanged
     )
     colleague = make_user("colleague@example.org")
     add_member(colleague, world.team)
-    client.force_login(colleague)
+    sign_in(client, colleague)
     data = form_data(assessment)  # the page posted back as shown (a browser sends CRLF)
     assert client.post(reverse("assessments:save", args=[assessment.pk]), data).status_code == 302
     assessment.refresh_from_db()

@@ -17,6 +17,7 @@ from .helpers import (
     make_user,
     mark_submitted,
     rate_all,
+    sign_in,
 )
 
 
@@ -42,7 +43,7 @@ def _assessment_with_items(items: int, name: str) -> tuple[Client, Assessment]:
     add_member(user, team)
     assessment = Assessment.start(team=team, round=round_)
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     client.post(reverse("assessments:save", args=[assessment.pk]), rate_all(assessment))
     return client, assessment
 
@@ -71,6 +72,6 @@ def test_the_home_page_runs_the_same_queries_for_5_and_200_teams(db: None) -> No
             if number % 2:
                 Assessment.start(team=team, round=round_)
         client = Client()
-        client.force_login(lead)
+        sign_in(client, lead)
         counts.append(_queries(client, reverse("assessments:home")))
     assert counts[0] == counts[1]

@@ -10,12 +10,12 @@ from django.urls import reverse
 from assessments.models import Assessment, Item, Rating, Round
 
 from .conftest import World
-from .helpers import add_member, form_data, make_round, make_user, mark_submitted, rate_all
+from .helpers import add_member, form_data, make_round, make_user, mark_submitted, rate_all, sign_in
 
 
 @pytest.fixture
 def signed_in(client: Client, world: World) -> Client:
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     return client
 
 
@@ -217,10 +217,10 @@ def test_a_stale_save_gets_the_conflict_page_and_overwrites_nothing(
     add_member(colleague, world.team)
     stale = form_data(assessment, {"W01": ("red", "Mine", "")})  # loaded at version 0
 
-    client.force_login(colleague)
+    sign_in(client, colleague)
     client.post(_save(assessment), form_data(assessment, {"W01": ("green", "Theirs", "")}))
 
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     response = client.post(_save(assessment), stale)
     assert response.status_code == 409
     page = response.text
@@ -241,12 +241,12 @@ def test_resolving_a_conflict_keeps_what_each_person_chose(
         assessment,
         {"W01": ("red", "Mine 1", ""), "W02": ("red", "Mine 2", ""), "W03": ("", "", "")},
     )
-    client.force_login(colleague)
+    sign_in(client, colleague)
     client.post(
         _save(assessment),
         form_data(assessment, {"W01": ("green", "Theirs 1", ""), "W02": ("green", "Theirs 2", "")}),
     )
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     conflict = client.post(_save(assessment), stale)
     assert conflict.status_code == 409
     version = conflict.context["version"]
@@ -308,11 +308,11 @@ def test_submitting_a_complete_assessment_then_it_is_read_only(
 def test_a_lead_sees_answers_read_only_and_can_reopen_with_a_reason(
     client: Client, world: World, assessment: Assessment
 ) -> None:
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     client.post(_save(assessment), rate_all(assessment))
     client.post(reverse("assessments:submit", args=[assessment.pk]))
 
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = client.get(_edit(assessment)).text
     assert "Evidence W01" in page
     assert 'type="radio"' not in page
@@ -327,7 +327,7 @@ def test_a_lead_sees_answers_read_only_and_can_reopen_with_a_reason(
     assert assessment.status == Assessment.Status.IN_PROGRESS
     assert assessment.reopened_by == world.lead
 
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     page = client.get(_edit(assessment)).text
     assert "W03 evidence is from another team" in page
     assert 'type="radio"' in page
@@ -430,7 +430,7 @@ def test_a_post_without_its_csrf_token_is_refused_in_our_style(
     world: World, assessment: Assessment
 ) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     response = client.post(_save(assessment), rate_all(assessment))
     assert response.status_code == 403
     assert "Your form could not be sent" in response.text

@@ -12,12 +12,13 @@ from django.utils import timezone
 from accounts.models import PasswordResetRequest
 
 from .conftest import World
+from .helpers import sign_in
 
 
 def test_the_clean_up_deletes_old_sign_in_records_and_keeps_recent_ones(
     client: Client, world: World
 ) -> None:
-    client.force_login(world.practitioner)  # first: signing in clears a person's failures
+    sign_in(client, world.practitioner)  # first: signing in clears a person's failures
     live = client.session.session_key
     now = timezone.now()
     old, recent = now - datetime.timedelta(days=91), now - datetime.timedelta(days=89)

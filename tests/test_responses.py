@@ -12,7 +12,7 @@ from assessments.models import Assessment
 from imh_toolkit.views import server_error
 
 from .conftest import World
-from .helpers import mark_submitted
+from .helpers import mark_submitted, sign_in
 
 FORM_POST = "application/x-www-form-urlencoded"
 
@@ -63,7 +63,7 @@ def test_the_server_error_page_does_not_read_a_malformed_body(rf: RequestFactory
 def test_every_signed_in_page_and_download_says_no_store(client: Client, world: World) -> None:
     assessment = Assessment.start(team=world.team, round=world.round)
     mark_submitted(assessment)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     round_id = {"round_id": world.round.pk}
     urls = [
         reverse("assessments:home"),
@@ -81,12 +81,12 @@ def test_every_signed_in_page_and_download_says_no_store(client: Client, world: 
     for url in urls:
         response = client.get(url)
         assert "no-store" in response.get("Cache-Control", ""), (url, response.status_code)
-    client.force_login(world.staff)
+    sign_in(client, world.staff)
     assert "no-store" in client.get(reverse("admin:index")).get("Cache-Control", "")
 
 
 def test_static_files_stay_cacheable(client: Client, world: World) -> None:
-    client.force_login(world.practitioner)
+    sign_in(client, world.practitioner)
     response = client.get("/static/css/app.css")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
@@ -95,7 +95,7 @@ def test_static_files_stay_cacheable(client: Client, world: World) -> None:
 def test_every_kind_of_response_switches_off_browser_features_and_base_urls(
     client: Client, world: World
 ) -> None:
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     responses = {
         "page": client.get(reverse("assessments:home")),
         "download": client.get(reverse("assessments:ratings-csv", args=[world.round.pk])),

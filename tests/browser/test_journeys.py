@@ -1,18 +1,22 @@
 """Real people in a real browser: the practitioner's whole journey by keyboard, without
 JavaScript, the conflict between two people, and axe-core on every page they see."""
 
+from base64 import b32decode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django_otp.oath import TOTP
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
+from assessments.management.commands.load_demo_data import DEMO_PASSWORD
 from assessments.models import Assessment, Checklist, Rating, Round
 
 from ..helpers import (
@@ -358,3 +362,87 @@ def test_a_person_changes_their_password_and_signs_out_elsewhere(
         expect(page.locator(".govuk-notification-banner")).to_contain_text(
             "Your password has been changed"
         )
+
+
+class Phone:
+    """The administrator's authenticator app, set up from the key written on the page."""
+
+    def __init__(self, written_key: str) -> None:
+        self.key = b32decode(written_key.replace(" ", ""))
+        self.last_used = -1
+
+    def code(self) -> str:
+        totp = TOTP(self.key)
+        if totp.t() <= self.last_used:  # a code works once; the app's next one is accepted
+            totp.drift = self.last_used - totp.t() + 1
+        self.last_used = totp.t()
+        return f"{totp.token():06d}"
+
+
+def sign_in_to_the_admin(page: Page, url: str) -> None:
+    page.goto(f"{url}/admin/")
+    page.fill("#id_username", "admin@example.org")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("main button.govuk-button")
+
+
+def enter_code(page: Page, code: str) -> None:
+    page.fill("#id_code", code)
+    page.click("main button:has-text('Continue')")
+
+
+def test_the_demo_administrator_sets_up_an_app_and_signs_in_with_codes(
+    page: Page, live_server: LiveServer, transactional_db: None
+) -> None:
+    url = live_server.url
+    call_command("load_demo_data", throwaway_database=True, stdout=StringIO())
+    # The demo app works only while DEBUG is on; here, as on a real site, it is reset first.
+    call_command("reset_second_factor", "admin@example.org", stdout=StringIO())
+
+    sign_in_to_the_admin(page, url)
+    expect(page.locator("h1")).to_have_text("Set up an authenticator app")
+    expect(page.locator("main")).to_contain_text("Administrators can change what others see")
+    assert_accessible(page, "the forced set-up page")
+    page.click("text=I cannot scan the QR code")
+    phone = Phone(page.locator("#setup-key").inner_text())
+    enter_code(page, "12345")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the 6 digits")
+    assert_accessible(page, "the set-up page with an error")
+    enter_code(page, phone.code())
+
+    expect(page.locator("h1")).to_have_text("Your backup codes")
+    codes = page.locator("#backup-codes li").all_inner_texts()
+    assert len(set(codes)) == 10
+    assert_accessible(page, "the backup codes page")
+    page.click("text=I have kept my codes, continue")
+    expect(page.locator("#site-name")).to_contain_text("IMH workforce toolkit administration")
+
+    page.click("header button:has-text('Sign out'), #logout-form button")
+    sign_in_to_the_admin(page, url)
+    expect(page.locator("h1")).to_have_text("Enter the code from your authenticator app")
+    assert_accessible(page, "the code page")
+    enter_code(page, f"{(int(phone.code()) + 1) % 1_000_000:06d}")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("That code is not right")
+    assert_accessible(page, "the code page with a wrong code")
+    page.wait_for_timeout(1_100)  # django-otp waits a second after a wrong code, as people do
+    phone.last_used -= 1  # the wrong guess did not use up the app's current code
+    enter_code(page, phone.code())
+    expect(page.locator("#site-name")).to_contain_text("IMH workforce toolkit administration")
+
+    for attempt in ("first", "second"):
+        page.click("#logout-form button")
+        sign_in_to_the_admin(page, url)
+        enter_code(page, codes[0])
+        if attempt == "first":
+            expect(page.locator(".messagelist")).to_contain_text("You have 9 left")
+        else:
+            expect(page.locator(".govuk-error-summary")).to_contain_text("not right")
+
+    page.wait_for_timeout(1_100)
+    enter_code(page, codes[1])
+    page.goto(f"{url}/account/")
+    expect(page.locator("main")).to_contain_text("8 left")
+    assert_accessible(page, "the account page with an app set up")
+    page.click("text=Make new ones")
+    expect(page.locator("main")).to_contain_text("You have 8 backup codes left")
+    assert_accessible(page, "the backup codes page without codes")

@@ -12,8 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from accounts.two_factor import DEMO_KEY
 from assessments.models import (
     Assessment,
     Checklist,
@@ -172,11 +174,20 @@ class Command(BaseCommand):
         else:
             self._load()
             self.stdout.write(self.style.SUCCESS(f"Loaded the demo partnership: {PARTNERSHIP}."))
+        self._demo_app()
         self.stdout.write(
             "Demo sign-ins (password for all: "
             f"{DEMO_PASSWORD}): admin@example.org (administrator), lead@example.org "
-            "(partnership lead), practitioner@example.org (Health Visiting North)."
+            "(partnership lead), practitioner@example.org (Health Visiting North). The "
+            "administrator's second step shows its code on the page while DEBUG is on."
         )
+
+    def _demo_app(self) -> None:
+        """The demo administrator's authenticator app, with the README's published key, unless
+        they have set up one of their own. Refused whenever DEBUG is off (accounts.two_factor)."""
+        admin = User.objects.filter(email="admin@example.org").first()
+        if admin is not None and not TOTPDevice.objects.filter(user=admin).exists():
+            TOTPDevice.objects.create(user=admin, name="Demo app", key=DEMO_KEY, confirmed=True)
 
     @transaction.atomic
     def _load(self) -> None:
