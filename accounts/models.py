@@ -227,10 +227,11 @@ class BackupCodes(TimestampMixin, ThrottlingMixin, Device):
                 code[self.LOOKUP :], candidate.digest
             ):
                 match = candidate
-        if match is None:
+        # Each code works once, even for requests at the same moment: only the request whose
+        # delete removed the row counts it.
+        if match is None or BackupCode.objects.filter(pk=match.pk).delete()[0] != 1:
             self.throttle_increment()
             return False
-        match.delete()  # each code works once
         self.throttle_reset(commit=False)
         self.set_last_used_timestamp(commit=False)
         self.save()

@@ -35,14 +35,19 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from .lockout import client_address
 from .models import BackupCodes, User
 
 security = logging.getLogger("imh.security")
 
-PENDING_KEY = "_second_step"  # in the session: "verify" or "set-up" until the step is done
-VERIFY, SET_UP = "verify", "set-up"
+# In the session of anyone with a second step: "verify" or "set-up" until it is passed, "passed"
+# after. A session that has one but is not verified (its app was replaced or removed since) is
+# sent to the step again.
+PENDING_KEY = "_second_step"
+VERIFY, SET_UP, PASSED = "verify", "set-up", "passed"
+NEW_KEY = "_new_app_key"  # the secret being set up, until the app proves it holds it
 POLICIES = ("staff", "leads", "all")
 # The demo administrator's app, published in the README so `make run` needs no phone. It is
 # refused whenever DEBUG is off, so it can never open a production site.
@@ -93,10 +98,13 @@ def verified(request: HttpRequest) -> bool:
 
 
 def pending(request: HttpRequest) -> str | None:
-    """The step this session still has to pass, if any."""
-    if not request.user.is_authenticated or verified(request):
+    """The step this session still has to pass, if any: worked out afresh (a query or two)
+    only for a session that has a second step and is not verified, which is rare."""
+    if PENDING_KEY not in request.session or not request.user.is_authenticated:
         return None
-    return request.session.get(PENDING_KEY)
+    if verified(request):
+        return None
+    return current_step(request)
 
 
 def current_step(request: HttpRequest) -> str | None:
@@ -104,12 +112,12 @@ def current_step(request: HttpRequest) -> str | None:
     (one whose person became an administrator after signing in, say)."""
     if not request.user.is_authenticated or verified(request):
         return None
-    if PENDING_KEY not in request.session:
-        step = step_needed(request.user)
-        if step is None:
-            return None
+    step = step_needed(request.user)
+    if step is None:
+        request.session.pop(PENDING_KEY, None)
+    else:
         request.session[PENDING_KEY] = step
-    return str(request.session[PENDING_KEY])
+    return step
 
 
 def page_for(step: str, request: HttpRequest, next_url: str | None = None) -> str:
@@ -156,8 +164,9 @@ def passed(request: HttpRequest, device: Device) -> None:
     new session key, and the lockout's count for this person and address is cleared."""
     request.session.cycle_key()
     otp_login(request, device)
-    request.session.pop(PENDING_KEY, None)
+    request.session[PENDING_KEY] = PASSED
     forget_failures(request, request.user)  # type: ignore[arg-type]
+    security.info("second factor passed: user %s device %s", device.user_id, device.persistent_id)
 
 
 def _credentials(user: User) -> dict[str, str]:
@@ -227,17 +236,42 @@ def reset(user: User) -> int:
     return count
 
 
+def new_key(request: HttpRequest) -> str:
+    """The secret this session is setting up: made for this session alone and kept in it, so
+    a key seen by someone else (with the password, in another session) is never the one set up."""
+    if NEW_KEY not in request.session:
+        request.session[NEW_KEY] = random_hex(20)
+    return str(request.session[NEW_KEY])
+
+
+def proved_app(request: HttpRequest, user: User, code: str) -> TOTPDevice | None:
+    """The app being set up, saved, if the code is the one it shows now; None otherwise."""
+    key = request.session.get(NEW_KEY)
+    if key is None:
+        return None
+    app = TOTPDevice(user=user, name="Authenticator app", key=key, confirmed=True)
+    totp = TOTP(app.bin_key, app.step, app.t0, app.digits)
+    if not totp.verify(int(code), app.tolerance):
+        return None
+    app.last_t = totp.t()  # the code that proved it is used up
+    return app
+
+
 @transaction.atomic
-def confirm(device: TOTPDevice) -> list[str]:
-    """Makes a newly proved app the person's only one and gives them fresh backup codes, which
-    are returned to be shown once."""
-    TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save()
+def replace_app(request: HttpRequest, app: TOTPDevice) -> list[str]:
+    """Makes a newly proved app the person's only one, gives them fresh backup codes (returned,
+    to be shown once), passes this session's step and signs every other session out: they
+    proved themselves with the old app, or with none."""
+    user: User = request.user  # type: ignore[assignment]
+    TOTPDevice.objects.filter(user=user).delete()
+    app.save()
+    request.session.pop(NEW_KEY, None)
     codes, _ = BackupCodes.objects.get_or_create(
-        user_id=device.user_id, defaults={"name": "Backup codes", "confirmed": True}
+        user=user, defaults={"name": "Backup codes", "confirmed": True}
     )
-    security.info("second factor set up: user %s", device.user_id)
+    security.info("second factor set up: user %s", user.pk)
+    passed(request, app)
+    user.sign_out_everywhere_else(request)
     return codes.replace_codes()
 
 

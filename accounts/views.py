@@ -1,8 +1,7 @@
 """The signed-in person's own account: the second step of signing in and setting it up, changing
 the password, signing out of other devices."""
 
-from urllib.parse import urlencode
-
+import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -61,9 +60,6 @@ def sign_out_elsewhere(request: HttpRequest) -> HttpResponse:
     return redirect("account")
 
 
-NEW_CODES_KEY = "_new_backup_codes"
-
-
 def _next_of(request: HttpRequest) -> str:
     """Where the person was going, if it is on this site."""
     asked = request.POST.get("next") or request.GET.get("next")
@@ -94,7 +90,13 @@ def verify(request: HttpRequest) -> HttpResponse:
             app if code.isascii() and code.isdigit() else two_factor.backup_codes_of(user)
         )
         wait = two_factor.wait_before_trying(device)
-        if device is not None and two_factor.usable(device) and device.verify_token(code):
+        if (
+            device is not None
+            and two_factor.usable(device)
+            # django-otp's verify_token: the device row is locked while the code is checked,
+            # so two requests with one code cannot both pass.
+            and django_otp.verify_token(user, device.persistent_id, code) is not None
+        ):
             two_factor.passed(request, device)
             if isinstance(device, BackupCodes):
                 messages.warning(
@@ -128,28 +130,25 @@ def verify(request: HttpRequest) -> HttpResponse:
 @login_required
 def set_up(request: HttpRequest) -> HttpResponse:
     """Setting up an authenticator app: scan the QR code or type the key, then prove it with a
-    code. Replaces any app the person had, but only once they have proved that one too."""
+    code. Replaces any app the person had, but only once this session has passed the step with
+    it (or a backup code)."""
     user: User = request.user  # type: ignore[assignment]
-    if not two_factor.verified(request) and two_factor.app_of(user) is not None:
+    if not two_factor.verified(request) and two_factor.step_needed(user) == two_factor.VERIFY:
         return redirect(two_factor.page_for(two_factor.VERIFY, request, request.GET.get("next")))
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     form = NewAppForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device.throttle_reset(commit=False)  # the secret is on the page: nothing to guess
-        if device.verify_token(form.cleaned_data["code"]):
-            request.session[NEW_CODES_KEY] = two_factor.confirm(device)
-            two_factor.passed(request, device)
+        app = two_factor.proved_app(request, user, form.cleaned_data["code"])
+        if app is not None:
+            codes = two_factor.replace_app(request, app)
             messages.success(request, "Your authenticator app is set up.")
-            next_url = _next_of(request)
-            url = reverse("backup_codes")
-            return redirect(url + ("?" + urlencode({"next": next_url}) if next_url else ""))
+            return _show_codes(request, codes)
         form.add_error(
             "code",
             "That code is not right. Check the app shows the IMH workforce toolkit and your "
             "e-mail address, then enter the code it shows now",
         )
+    key = two_factor.new_key(request)
+    app = TOTPDevice(user=user, key=key)
     return render(
         request,
         "registration/two_factor_set_up.html",
@@ -158,32 +157,36 @@ def set_up(request: HttpRequest) -> HttpResponse:
             "next": _next_of(request),
             "second_step": two_factor.pending(request) is not None,
             "replacing": two_factor.app_of(user) is not None,
-            "qr_code": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
-            "key": two_factor.written_key(device),
+            "qr_code": segno.make(app.config_url, error="m").svg_data_uri(scale=5, border=2),
+            "key": two_factor.written_key(app),
         },
+    )
+
+
+def _show_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    """New backup codes, in the response to the POST that made them: they are never stored
+    where they could be read back, not even in the session."""
+    return render(
+        request,
+        "registration/backup_codes.html",
+        {"codes": codes, "onward": _onward(request) if _next_of(request) else reverse("account")},
     )
 
 
 @login_required
 def backup_codes(request: HttpRequest) -> HttpResponse:
-    """New backup codes, shown once; or how many are left, with a button for new ones."""
+    """How many backup codes are left, with a button for new ones (shown once)."""
     user: User = request.user  # type: ignore[assignment]
     if not two_factor.verified(request):
         return redirect("account")
+    device = two_factor.backup_codes_of(user)
     if request.method == "POST":
-        device = two_factor.backup_codes_of(user)
         if device is None:
             device = BackupCodes.objects.create(user=user, name="Backup codes", confirmed=True)
-        request.session[NEW_CODES_KEY] = device.replace_codes()
         two_factor.security.info("backup codes replaced: user %s", user.pk)
-        return redirect("backup_codes")
-    device = two_factor.backup_codes_of(user)
+        return _show_codes(request, device.replace_codes())
     return render(
         request,
         "registration/backup_codes.html",
-        {
-            "codes": request.session.pop(NEW_CODES_KEY, None),
-            "remaining": device.remaining() if device is not None else 0,
-            "onward": _onward(request) if request.GET.get("next") else reverse("account"),
-        },
+        {"remaining": device.remaining() if device is not None else 0},
     )

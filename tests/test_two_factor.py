@@ -3,14 +3,18 @@
 import io
 import logging
 import re
+from base64 import b32decode
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
@@ -51,20 +55,29 @@ def _wrong(app: TOTPDevice) -> str:
     return f"{(int(_code(app)) + 500_000) % 1_000_000:06d}"
 
 
+def _key_on(page: str) -> str:
+    key = re.search(r'id="setup-key">([A-Z2-7 ]+)<', page)
+    assert key is not None
+    return key.group(1)
+
+
+def _code_for(written_key: str) -> str:
+    return f"{TOTP(b32decode(written_key.replace(' ', ''))).token():06d}"
+
+
+def _shown_codes(page: str) -> list[str]:
+    return re.findall(r'<span class="app-code">([a-z2-9 ]{14})</span>', page)
+
+
 def _set_up(client: Client) -> list[str]:
     """Sets up an app through the pages, as a person would; returns the backup codes shown."""
     page = client.get(reverse("two_factor_set_up"), REMOTE_ADDR=ADDRESS)
     assert page.status_code == 200
-    device = TOTPDevice.objects.get(confirmed=False)
-    key = re.search(r'id="setup-key">([A-Z2-7 ]+)<', page.text)
-    assert key is not None
-    assert key.group(1) == two_factor.written_key(device)
     response = client.post(
-        reverse("two_factor_set_up"), {"code": _code(device)}, REMOTE_ADDR=ADDRESS
+        reverse("two_factor_set_up"), {"code": _code_for(_key_on(page.text))}, REMOTE_ADDR=ADDRESS
     )
-    assert response.status_code == 302
-    shown = client.get(response["Location"], REMOTE_ADDR=ADDRESS).text
-    return re.findall(r'<span class="app-code">([a-z2-9 ]{14})</span>', shown)
+    assert response.status_code == 200
+    return _shown_codes(response.text)
 
 
 # Who takes the second step
@@ -281,8 +294,11 @@ def test_setting_up_an_app_gives_ten_backup_codes_shown_once_and_stored_hashed(
     again = client.get(reverse("backup_codes")).text
     assert "You have 10 backup codes left" in again
     assert not any(code in again for code in codes)
+    # Nothing that could be read back is stored: not the codes, not even in the session.
     stored = " ".join(BackupCode.objects.values_list("digest", flat=True))
+    stored += " ".join(str(s.get_decoded()) for s in Session.objects.all())
     assert not any(BackupCodes.normalise(code)[4:] in stored for code in codes)
+    assert not any(code in stored for code in codes)
     assert TOTPDevice.objects.get(user=world.staff).confirmed
 
 
@@ -304,8 +320,7 @@ def test_a_backup_code_works_once(client: Client, world: World) -> None:
 def test_new_backup_codes_replace_the_old_ones(client: Client, world: World) -> None:
     _password(client, world.staff)
     old = _set_up(client)
-    page = client.post(reverse("backup_codes"), follow=True).text
-    new = re.findall(r'<span class="app-code">([a-z2-9 ]{14})</span>', page)
+    new = _shown_codes(client.post(reverse("backup_codes")).text)
     assert len(set(new)) == 10
     assert not set(new) & set(old)
     client.post(reverse("logout"))
@@ -319,17 +334,16 @@ def test_a_wrong_first_code_while_setting_up_says_what_to_check(
     client: Client, world: World
 ) -> None:
     _password(client, world.staff)
-    client.get(reverse("two_factor_set_up"))
-    device = TOTPDevice.objects.get(confirmed=False)
+    key = _key_on(client.get(reverse("two_factor_set_up")).text)
     for code, message in [
         ("12345", "Enter the 6 digits the app shows"),
-        (_wrong(device), "That code is not right. Check the app shows"),
+        (f"{(int(_code_for(key)) + 1) % 1_000_000:06d}", "That code is not right. Check the app"),
     ]:
         response = client.post(reverse("two_factor_set_up"), {"code": code})
         assert response.status_code == 200
         assert message in response.text
-    device.refresh_from_db()
-    assert not device.confirmed
+        assert _key_on(response.text) == key  # the same key until it is set up
+    assert not TOTPDevice.objects.exists()
     assert client.get(reverse("admin:index")).status_code == 302
 
 
@@ -389,3 +403,86 @@ def test_an_expired_session_signs_out_rather_than_asking_for_a_code(
     Session.objects.all().delete()
     response = client.get(reverse("two_factor_verify"))
     assert response["Location"].startswith(reverse("login"))
+
+
+# What an attacker with the password tried (each seen getting through before its fix)
+
+
+def test_one_backup_code_passes_one_request_even_at_the_same_moment(
+    world: World, transactional_db: None
+) -> None:
+    # The check takes ~60 ms of hashing; requests arriving together all passed it before the
+    # row was deleted, and each got a verified session.
+    _password(setup := Client(), world.staff)
+    code = _set_up(setup)[0]
+    clients = [Client() for _ in range(4)]
+    for client in clients:
+        _password(client, world.staff)
+    with ThreadPoolExecutor(len(clients)) as pool:
+        statuses = list(pool.map(lambda c: _enter(c, code).status_code, clients))
+    connections.close_all()
+    assert sorted(statuses) == [200, 200, 200, 302]
+
+
+def test_a_key_seen_in_another_session_is_never_the_one_set_up(
+    client: Client, world: World
+) -> None:
+    attacker = Client()
+    _password(attacker, world.staff)
+    seen = _key_on(attacker.get(reverse("two_factor_set_up")).text)
+    _password(client, world.staff)
+    assert _key_on(client.get(reverse("two_factor_set_up")).text) != seen
+    _set_up(client)
+    app = TOTPDevice.objects.get(user=world.staff)
+    assert two_factor.written_key(app) != seen
+
+
+def test_replacing_the_app_signs_out_every_other_session(client: Client, world: World) -> None:
+    app = _app(world.staff)
+    other = Client()
+    for session in (client, other):
+        _password(session, world.staff)
+        app.refresh_from_db()
+        app.throttle_reset()
+        assert _enter(session, _code(app)).status_code == 302
+    _set_up(client)
+    assert client.get(reverse("assessments:home")).status_code == 200
+    for url in (reverse("assessments:home"), reverse("account"), reverse("admin:index")):
+        assert other.get(url).status_code == 302, url
+    assert "_auth_user_id" not in other.session
+
+
+def test_a_session_whose_app_went_away_is_sent_back_to_the_step(
+    client: Client, world: World
+) -> None:
+    app = _app(world.staff)
+    _password(client, world.staff)
+    _enter(client, _code(app))
+    TOTPDevice.objects.filter(pk=app.pk).delete()  # as a reset on another machine would
+    response = client.get(reverse("assessments:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two_factor_set_up"))
+
+
+def test_backup_codes_alone_still_need_passing_before_a_new_app(
+    client: Client, world: World
+) -> None:
+    BackupCodes.objects.create(
+        user=world.staff, name="Backup codes", confirmed=True
+    ).replace_codes()
+    _password(client, world.staff)
+    response = client.get(reverse("two_factor_set_up"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two_factor_verify"))
+
+
+def test_passing_the_step_is_logged(
+    client: Client, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = _app(world.staff)
+    _password(client, world.staff)
+    with caplog.at_level(logging.INFO, logger="imh.security"):
+        _enter(client, _code(app))
+    assert f"second factor passed: user {world.staff.pk} device {app.persistent_id}" in [
+        r.getMessage() for r in caplog.records
+    ]
