@@ -2,7 +2,7 @@
 anyone's administrator, superuser, group or permission settings, touch a superuser's account
 (whose password would be theirs to take), change their own roles, or edit what a group may do."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,15 +11,13 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.db.models import Model, Q, QuerySet
+from django.db.models import CASCADE, ForeignObjectRel, Model, QuerySet
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from assessments.models import Assessment, PartnershipLead, Rating, TeamMembership
-from imh_toolkit import logs
-
 from . import two_factor
 from .models import User
+from .two_factor import security
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -49,27 +47,21 @@ class EmailUserChangeForm(UserChangeForm):
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
 
 
-def _privileges(user: User) -> dict[str, object]:
-    """What the person may do, as identifiers only (for the security log)."""
-    return {
-        "is_active": user.is_active,
-        "is_staff": user.is_staff,
-        "is_superuser": user.is_superuser,
-        "groups": sorted(user.groups.values_list("pk", flat=True)),
-        "permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
-        "leads partnerships": sorted(user.partnership_roles.values_list("partnership", flat=True)),
-        "member of teams": sorted(user.memberships.values_list("team", flat=True)),
-    }
-
-
 def _has_left_a_trace(user: User) -> bool:
-    """Whether ratings or history name the person: then they are deactivated, never deleted."""
-    return (
-        Rating.objects.filter(updated_by=user).exists()
-        or Rating.history.filter(history_user=user).exists()
-        or Assessment.history.filter(history_user=user).exists()
-        or Assessment.objects.filter(Q(submitted_by=user) | Q(reopened_by=user)).exists()
-    )
+    """Whether anything recorded names the person as its author (ratings, submissions, history):
+    then they are deactivated, never deleted. Such records point at the person with a link that
+    outlives them (SET_NULL and the like); their roles and devices go with them (CASCADE)."""
+    for relation in User._meta.get_fields(include_hidden=True):
+        if (
+            isinstance(relation, ForeignObjectRel)
+            and relation.one_to_many
+            and relation.on_delete is not CASCADE
+            and relation.related_model._default_manager.filter(
+                **{relation.field.name: user}
+            ).exists()
+        ):
+            return True
+    return False
 
 
 def _own_roles(request: HttpRequest, obj: Model | None) -> bool:
@@ -83,8 +75,9 @@ def _someone_elses_superuser(request: HttpRequest, obj: Any) -> bool:
 
 
 class NotOwnRolesInline(admin.TabularInline):
-    """Team memberships and partnership leadership grant access to results: a person who is
-    not a superuser cannot add, change or remove their own."""
+    """Roles (team memberships, partnership leadership) grant access to results: a person who
+    is not a superuser cannot add, change or remove their own. The apps that hold roles add
+    their inlines to the User admin (partnerships.admin)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return not _own_roles(request, obj) and super().has_add_permission(request, obj)
@@ -96,20 +89,6 @@ class NotOwnRolesInline(admin.TabularInline):
         return not _own_roles(request, obj) and super().has_delete_permission(request, obj)
 
 
-class TeamMembershipInline(NotOwnRolesInline):
-    model = TeamMembership
-    autocomplete_fields = ["team"]
-    extra = 0
-    verbose_name = "team membership"
-
-
-class PartnershipLeadInline(NotOwnRolesInline):
-    model = PartnershipLead
-    extra = 0
-    verbose_name = "partnership they lead"
-    verbose_name_plural = "partnerships they lead"
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = EmailUserChangeForm
@@ -118,7 +97,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_staff", "is_active", "memberships__team__organisation__partnership"]
     search_fields = ["email", "full_name"]
     ordering = ["email"]
-    inlines = [TeamMembershipInline, PartnershipLeadInline]
+    inlines: ClassVar[list[Any]] = []  # the roles of other apps (partnerships.admin)
     fieldsets = (
         (None, {"fields": ("email", "full_name", "password")}),
         (
@@ -132,6 +111,18 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
     readonly_fields = ["last_login", "date_joined", "second_factor"]
+
+    def privileges(self, user: User) -> dict[str, object]:
+        """What the person may do, as identifiers only (for the security log). Apps that give
+        people roles add theirs (partnerships.admin)."""
+        return {
+            "is_active": user.is_active,
+            "is_staff": user.is_staff,
+            "is_superuser": user.is_superuser,
+            "groups": sorted(user.groups.values_list("pk", flat=True)),
+            "permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
+        }
+
     actions = ["reset_second_factor"]
 
     @admin.display(description="Authenticator app")
@@ -156,20 +147,22 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         stored = User.objects.filter(pk=obj.pk).first() if change else None
-        request._privileges_before = _privileges(stored) if stored else {}  # type: ignore[attr-defined]
+        request._privileges_before = self.privileges(stored) if stored else {}  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         before = getattr(request, "_privileges_before", {})
-        after = _privileges(User.objects.get(pk=form.instance.pk))
+        after = self.privileges(User.objects.get(pk=form.instance.pk))
         changes = [
             f"{what} {before.get(what)} -> {value}"
             for what, value in after.items()
             if before.get(what) != value
         ]
         if changes:
-            logs.privileges_changed(form.instance.pk, changes)
+            security.warning(
+                "privileges of user %s changed: %s", form.instance.pk, "; ".join(changes)
+            )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))

@@ -25,11 +25,14 @@ class ServiceWordsValidator:
     """Refuses a password containing the service's own words, a partnership's name, or the
     person's own name or e-mail address, in any case and with any punctuation between."""
 
-    def words_for(self, user: Any) -> set[str]:
-        from assessments.models import Partnership
+    def names_around(self) -> list[str]:
+        """Names of the places and bodies people work with; partnerships.passwords adds the
+        partnerships'."""
+        return []
 
+    def words_for(self, user: Any) -> set[str]:
         words = set(SERVICE_WORDS)
-        for name in Partnership.objects.values_list("name", flat=True):
+        for name in self.names_around():
             words |= _words(name, shortest=6) - ORDINARY
         if user is not None:
             words |= _words(getattr(user, "full_name", "") or "", shortest=3)

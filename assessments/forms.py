@@ -5,8 +5,10 @@ from typing import Any
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
-from . import reports, text
-from .models import Answer, Item, Rag, Rating, Sector, TeamType
+from checklists.models import Item, Rag
+
+from . import text
+from .models import Answer, Rating
 
 TEXT_LIMIT = 2000
 
@@ -110,17 +112,3 @@ class ReopenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Enter why you are reopening the assessment"},
     )
-
-
-class ReportFilterForm(forms.Form):
-    sector = forms.ChoiceField(
-        label="Sector", choices=[("", "All sectors"), *Sector.choices], required=False
-    )
-    team_type = forms.ChoiceField(
-        label="Team type", choices=[("", "All team types"), *TeamType.choices], required=False
-    )
-
-    def filters(self) -> reports.Filters:
-        return reports.Filters(
-            sector=self.cleaned_data["sector"], team_type=self.cleaned_data["team_type"]
-        )

@@ -3,7 +3,9 @@
 import datetime
 from dataclasses import dataclass
 
-from .models import Answer, Assessment, Rag, Rating
+from checklists.models import Rag
+
+from .models import Answer, Assessment, Rating
 
 FIELDS = [("rag", "Rating"), ("evidence", "What tells you this"), ("next_step", "What next")]
 

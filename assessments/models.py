@@ -1,470 +1,34 @@
-"""The domain: partnerships, their organisations and teams, checklists, rounds and ratings."""
+"""Rounds, and each team's assessment in a round: its ratings, their history and the journey's
+rules (start, save, submit, reopen, copy forward)."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from checklists.models import Checklist, Item, Rag
+from partnerships.models import (
+    Partnership,
+    PartnershipLead,
+    Team,
+    TeamMembership,
+    led_partnerships,
+    sees_every_partnership,
+)
 
 from .text import normalise_line_breaks
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-
-class Sector(models.TextChoices):
-    NHS_HEALTH = "nhs_health", "NHS health"
-    LOCAL_AUTHORITY = "local_authority", "Local authority"
-    EARLY_EDUCATION = "early_education", "Early education and childcare"
-    VOLUNTARY = "voluntary", "Voluntary and community"
-    EDUCATION = "education", "Education"
-    OTHER = "other", "Other"
-
-
-class TeamType(models.TextChoices):
-    HEALTH_VISITING = "health_visiting", "Health visiting"
-    MIDWIFERY = "midwifery", "Maternity and midwifery"
-    FAMILY_NURSE_PARTNERSHIP = "fnp", "Family Nurse Partnership"
-    PERINATAL_MENTAL_HEALTH = "perinatal_mh", "Specialist perinatal mental health"
-    PARENT_INFANT = "parent_infant", "Parent-infant relationship team"
-    CAMHS = "camhs", "CAMHS"
-    ADULT_MENTAL_HEALTH = "adult_mh", "Adult mental health"
-    FAMILY_HUB = "family_hub", "Family hub or children's centre"
-    EARLY_HELP = "early_help", "Early help"
-    SOCIAL_CARE = "social_care", "Children's social care"
-    EARLY_YEARS_SETTING = "early_years_setting", "Early years setting"
-    CHILDMINDER_NETWORK = "childminders", "Childminder network"
-    SEND = "send", "SEND and inclusion"
-    SPEECH_LANGUAGE = "salt", "Speech and language therapy"
-    LIBRARY = "library", "Library or Bookstart"
-    VOLUNTARY_FAMILY_SUPPORT = "family_support", "Voluntary family support"
-    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse service"
-    HOUSING = "housing", "Housing"
-    OTHER = "other", "Other"
-
-
-class Rag(models.TextChoices):
-    """A rating. Unrated is a state of its own, not a colour."""
-
-    UNRATED = "unrated", "Not rated"
-    RED = "red", "Red"
-    AMBER = "amber", "Amber"
-    GREEN = "green", "Green"
-
-    @classmethod
-    def colours(cls) -> list[Rag]:
-        return [cls.RED, cls.AMBER, cls.GREEN]
-
-
-class PartnershipQuerySet(models.QuerySet["Partnership"]):
-    def led_by(self, user: User) -> PartnershipQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(pk__in=PartnershipLead.objects.filter(user=user).values("partnership"))
-
-
-class Partnership(models.Model):
-    """A local multi-agency partnership: the boundary no one sees across."""
-
-    name = models.CharField(max_length=200, unique=True)
-    area = models.CharField(
-        max_length=200, blank=True, help_text="The place it covers, e.g. a local authority area."
-    )
-
-    objects = PartnershipQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        permissions = [
-            # For national or regional staff who read every partnership's results. Being an
-            # administrator (is_staff) opens the admin site only; it grants no results.
-            ("view_every_partnership", "Can see every partnership's results and reports"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Organisation(models.Model):
-    partnership = models.ForeignKey(
-        Partnership, on_delete=models.PROTECT, related_name="organisations"
-    )
-    name = models.CharField(max_length=200)
-    sector = models.CharField(max_length=32, choices=Sector.choices)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["partnership", "name"], name="organisation_name_unique_in_partnership"
-            ),
-            models.CheckConstraint(
-                condition=Q(sector__in=Sector.values), name="organisation_sector_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class TeamQuerySet(models.QuerySet["Team"]):
-    def visible_to(self, user: User) -> TeamQuerySet:
-        """Teams the person belongs to, or leads through their partnership."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(
-            Q(pk__in=TeamMembership.objects.filter(user=user).values("team"))
-            | Q(organisation__partnership__in=_led_partnerships(user))
-        )
-
-    def of_member(self, user: User) -> TeamQuerySet:
-        return self.filter(memberships__user=user)
-
-    def for_home(self) -> TeamQuerySet:
-        return self.select_related("organisation__partnership").order_by(
-            "organisation__partnership__name", "name"
-        )
-
-
-class Team(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
-    name = models.CharField(max_length=200)
-    team_type = models.CharField(max_length=32, choices=TeamType.choices)
-    headcount = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        help_text="How many people work in the team. Leave blank if not known.",
-    )
-    is_active = models.BooleanField(
-        "active",
-        default=True,
-        help_text="Inactive teams are not asked to take part in new rounds.",
-    )
-
-    objects = TeamQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["organisation__name", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "name"], name="team_name_unique_in_organisation"
-            ),
-            models.CheckConstraint(
-                condition=Q(headcount__isnull=True) | Q(headcount__gt=0),
-                name="team_headcount_positive",
-            ),
-            models.CheckConstraint(
-                condition=Q(team_type__in=TeamType.values), name="team_type_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.organisation})"
-
-    @property
-    def partnership(self) -> Partnership:
-        return self.organisation.partnership
-
-
-class TeamMembership(models.Model):
-    """A practitioner or team lead who rates this team."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    is_team_lead = models.BooleanField("team lead", default=False)
-
-    class Meta:
-        ordering = ["team__name", "user__email"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "team"], name="membership_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.team.name}"
-
-
-class PartnershipLead(models.Model):
-    """Someone who sees every team's ratings in a partnership and reports on them."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnership_roles"
-    )
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="leads")
-
-    class Meta:
-        ordering = ["partnership__name", "user__email"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "partnership"], name="lead_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} leads {self.partnership}"
-
-
-SEE_EVERY_PARTNERSHIP = "assessments.view_every_partnership"
-
-
-def sees_every_partnership(user: User) -> bool:
-    """An explicit permission (superusers have every permission); never is_staff alone."""
-    return user.is_authenticated and user.has_perm(SEE_EVERY_PARTNERSHIP)
-
-
-def _led_partnerships(user: User) -> models.QuerySet[PartnershipLead, Any]:
-    """A subquery of the partnership ids the person leads (no joins, so no duplicate rows)."""
-    return PartnershipLead.objects.filter(user=user).values("partnership")
-
-
-class ChecklistLockedError(ValidationError):
-    """Raised on any attempt to change a published or retired checklist's content."""
-
-
-# Items of published checklists, by (checklist id, publication time); see Checklist.items_by_id.
-_LOCKED_ITEMS: dict[tuple[int, datetime.datetime], dict[int, Item]] = {}
-
-
-class Checklist(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        RETIRED = "retired", "Retired"
-
-    name = models.CharField(max_length=200)
-    version = models.PositiveIntegerField(default=1)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    introduction = models.TextField(
-        blank=True, help_text="Shown above the items, e.g. the sentence each item completes."
-    )
-    source = models.TextField(
-        blank=True, help_text="Where the checklist comes from, shown on every report."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    # Fields that may still change once published: moving to retired is allowed.
-    LIFECYCLE_FIELDS = frozenset({"status", "published_at"})
-
-    class Meta:
-        ordering = ["name", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["name", "version"], name="checklist_version_unique"),
-            models.CheckConstraint(
-                condition=Q(status__in=["draft", "published", "retired"]),
-                name="checklist_status_valid",
-            ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="checklist_version_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} (version {self.version}, {self.get_status_display().lower()})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # Guard, not behaviour: the stored row decides, so a stale in-memory copy cannot slip by.
-        if self.pk is not None:
-            stored = Checklist.objects.filter(pk=self.pk).first()
-            if stored is not None and stored.is_locked:
-                changed = {
-                    field.attname
-                    for field in self._meta.concrete_fields
-                    if getattr(stored, field.attname) != getattr(self, field.attname)
-                }
-                if changed - self.LIFECYCLE_FIELDS or self.status == self.Status.DRAFT:
-                    stored.ensure_editable()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        self.ensure_editable()
-        return super().delete(*args, **kwargs)
-
-    @property
-    def is_locked(self) -> bool:
-        return self.status != self.Status.DRAFT
-
-    def ensure_editable(self) -> None:
-        if self.is_locked:
-            raise ChecklistLockedError(
-                f"{self.name} version {self.version} is {self.get_status_display().lower()}, "
-                "so it cannot be changed: ratings keep the wording that was rated. "
-                "Create a new draft version to make changes.",
-                code="checklist_locked",
-            )
-
-    def items_by_id(self) -> dict[int, Item]:
-        """The items, with their sections, in order. A published checklist never changes, so
-        each process loads it once; a draft is read afresh every time."""
-        if not self.is_locked or self.published_at is None:
-            return self._load_items()
-        key = (self.pk, self.published_at)
-        if key not in _LOCKED_ITEMS:
-            _LOCKED_ITEMS[key] = self._load_items()
-        return _LOCKED_ITEMS[key]
-
-    def _load_items(self) -> dict[int, Item]:
-        items = self.items.select_related("section").order_by("order", "code")
-        return {item.pk: item for item in items}
-
-    def publication_problems(self) -> list[str]:
-        """Why this checklist cannot be published yet, in words an admin can act on."""
-        items = list(self.items.all())
-        if not items:
-            return ["It has no items. Add at least one item before publishing."]
-        problems = []
-        codes: dict[str, list[str]] = {}
-        for item in items:
-            codes.setdefault(item.code.strip().upper(), []).append(item.code)
-        for code, spellings in sorted(codes.items()):
-            if len(spellings) > 1:
-                problems.append(f"The code {code} is used by {len(spellings)} items.")
-        for item in items:
-            missing = [
-                label
-                for label, text in (
-                    ("statement", item.statement),
-                    ("Red", item.red_descriptor),
-                    ("Amber", item.amber_descriptor),
-                    ("Green", item.green_descriptor),
-                )
-                if not text.strip()
-            ]
-            if missing:
-                problems.append(f"Item {item.code} has no {', '.join(missing)} description.")
-        return problems
-
-    def publish(self) -> None:
-        if self.status != self.Status.DRAFT:
-            raise ValidationError(f"{self} is not a draft, so it cannot be published.")
-        problems = self.publication_problems()
-        if problems:
-            raise ValidationError(problems, code="not_publishable")
-        self.status = self.Status.PUBLISHED
-        self.published_at = timezone.now()
-        self.save(update_fields=["status", "published_at"])
-
-    def retire(self) -> None:
-        if self.status != self.Status.PUBLISHED:
-            raise ValidationError(f"{self} is not published, so it cannot be retired.")
-        self.status = self.Status.RETIRED
-        self.save(update_fields=["status"])
-
-    @transaction.atomic
-    def new_draft_version(self) -> Checklist:
-        """A draft copy of this checklist, sections and items included, as the next version."""
-        latest = Checklist.objects.filter(name=self.name).aggregate(v=Max("version"))["v"]
-        draft = Checklist.objects.create(
-            name=self.name,
-            version=(latest or 0) + 1,
-            introduction=self.introduction,
-            source=self.source,
-        )
-        section_copies: dict[int, Section] = {}
-        for section in self.sections.all():
-            section_copies[section.pk] = Section.objects.create(
-                checklist=draft, title=section.title, order=section.order
-            )
-        Item.objects.bulk_create(
-            Item(
-                checklist=draft,
-                section=section_copies.get(item.section_id) if item.section_id else None,
-                code=item.code,
-                statement=item.statement,
-                guidance=item.guidance,
-                red_descriptor=item.red_descriptor,
-                amber_descriptor=item.amber_descriptor,
-                green_descriptor=item.green_descriptor,
-                order=item.order,
-            )
-            for item in self.items.all()
-        )
-        return draft
-
-
-class ChecklistContent(models.Model):
-    """Sections and items: they change only while their checklist is a draft."""
-
-    checklist: models.ForeignKey[Checklist, Checklist]
-    checklist_id: int
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self._ensure_checklists_editable()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        self._ensure_checklists_editable()
-        return super().delete(*args, **kwargs)
-
-    def _ensure_checklists_editable(self) -> None:
-        # Moving an item out of a published checklist is as much an edit as changing its words.
-        checklist_ids = {self.checklist_id}
-        stored = type(self)._default_manager.filter(pk=self.pk).first() if self.pk else None
-        if stored is not None:
-            checklist_ids.add(stored.checklist_id)
-        for checklist in Checklist.objects.filter(pk__in=checklist_ids):
-            checklist.ensure_editable()
-
-
-class Section(ChecklistContent):
-    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="sections")
-    title = models.CharField(max_length=200)
-    order = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["checklist", "order", "pk"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class Item(ChecklistContent):
-    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
-    section = models.ForeignKey(
-        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
-    )
-    code = models.CharField(
-        max_length=20,
-        help_text="A short, stable code such as W01. Items in new versions keep their code, "
-        "so ratings can be compared across rounds.",
-    )
-    statement = models.TextField(
-        help_text="Completes the checklist's sentence, e.g. 'Our workforce…'."
-    )
-    guidance = models.TextField(blank=True, help_text="Help for the people rating this item.")
-    red_descriptor = models.TextField("what Red looks like", blank=True)
-    amber_descriptor = models.TextField("what Amber looks like", blank=True)
-    green_descriptor = models.TextField("what Green looks like", blank=True)
-    order = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["checklist", "order", "code"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["checklist", "code"], name="item_code_unique_in_checklist"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.statement}"
-
-    def clean(self) -> None:
-        super().clean()
-        self.code = self.code.strip().upper()
-        if (
-            self.section_id
-            and self.section is not None
-            and self.section.checklist_id != self.checklist_id
-        ):
-            raise ValidationError({"section": "Choose a section of the same checklist."})
 
 
 class RoundQuerySet(models.QuerySet["Round"]):
@@ -477,7 +41,7 @@ class RoundQuerySet(models.QuerySet["Round"]):
         member_of = TeamMembership.objects.filter(user=user)
         return self.filter(
             Q(partnership__in=member_of.values("team__organisation__partnership"))
-            | Q(partnership__in=_led_partnerships(user))
+            | Q(partnership__in=led_partnerships(user))
         )
 
     def reported_to(self, user: User) -> RoundQuerySet:
@@ -487,7 +51,7 @@ class RoundQuerySet(models.QuerySet["Round"]):
             return self.all()
         if not user.is_authenticated:
             return self.none()
-        return self.filter(partnership__in=_led_partnerships(user))
+        return self.filter(partnership__in=led_partnerships(user))
 
 
 class Round(models.Model):

@@ -3,6 +3,7 @@
 Every object comes through a lookup scoped to the signed-in person; anything else is a 404.
 """
 
+import logging
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -16,26 +17,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from imh_toolkit import logs
+from checklists.models import Item, Rag, Section
+from partnerships.models import Partnership, Team, sees_every_partnership
 
-from . import exports, pdf, reports
-from .forms import ConflictChoiceForm, PageForm, RatingForm, ReopenForm, ReportFilterForm
+from .forms import ConflictChoiceForm, PageForm, RatingForm, ReopenForm
 from .history import assessment_changes
 from .models import (
     Answer,
     Assessment,
     AssessmentLockedError,
     ConflictError,
-    Item,
-    Partnership,
     PreviousAnswer,
-    Rag,
     Rating,
     Round,
-    Section,
-    Team,
     UnratedItemsError,
-    sees_every_partnership,
 )
 
 
@@ -44,7 +39,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+security = logging.getLogger("imh.security")
 
 
 class SignedInRequest(HttpRequest):
@@ -53,41 +48,41 @@ class SignedInRequest(HttpRequest):
     user: User
 
 
-def _one[M: Model](queryset: QuerySet[M], pk: int) -> M | None:
+def one[M: Model](queryset: QuerySet[M], pk: int) -> M | None:
     # One row by its key, with no ORDER BY: first() would join the default ordering's tables.
     return next(iter(queryset.filter(pk=pk).order_by()[:1]), None)
 
 
-def _not_found(model: type[Model], pk: int) -> NoReturn:
+def not_found(model: type[Model], pk: int) -> NoReturn:
     """A 404 like any other. When the object exists but is someone else's, the security log
     says so (identifiers only), so that probing other partnerships' ids shows up."""
     if model._base_manager.filter(pk=pk).exists():
-        logs.out_of_scope(model._meta.label, pk)
+        security.warning("out of scope: %s %s", model._meta.label, pk)
     raise Http404
 
 
-def _scoped_or_404[M: Model](queryset: QuerySet[M], pk: int) -> M:
+def scoped_or_404[M: Model](queryset: QuerySet[M], pk: int) -> M:
     """The object, if it is in the person's scope."""
-    return _one(queryset, pk) or _not_found(queryset.model, pk)
+    return one(queryset, pk) or not_found(queryset.model, pk)
 
 
-def _assessment_for(user: User, pk: int) -> Assessment:
+def assessment_for(user: User, pk: int) -> Assessment:
     """An assessment the person may see: their own teams', any in a partnership they lead, or
     any at all with the permission to read every partnership's results (read-only). The
     permission is looked up only when the roles do not already let the person in."""
-    assessment = _one(Assessment.objects.visible_to(user).for_page(), pk)
+    assessment = one(Assessment.objects.visible_to(user).for_page(), pk)
     if assessment is None and sees_every_partnership(user):
-        assessment = _one(Assessment.objects.with_roles_of(user).for_page(), pk)
-    return assessment or _not_found(Assessment, pk)
+        assessment = one(Assessment.objects.with_roles_of(user).for_page(), pk)
+    return assessment or not_found(Assessment, pk)
 
 
-def _changeable_assessment_for(user: User, pk: int) -> Assessment:
+def changeable_assessment_for(user: User, pk: int) -> Assessment:
     """An assessment of one of the person's own teams; leads look but do not touch."""
-    return _scoped_or_404(Assessment.objects.changeable_by(user).for_page(), pk=pk)
+    return scoped_or_404(Assessment.objects.changeable_by(user).for_page(), pk=pk)
 
 
-def _led_assessment_for(user: User, pk: int) -> Assessment:
-    return _scoped_or_404(Assessment.objects.led_by(user).for_page(), pk=pk)
+def led_assessment_for(user: User, pk: int) -> Assessment:
+    return scoped_or_404(Assessment.objects.led_by(user).for_page(), pk=pk)
 
 
 @dataclass
@@ -167,8 +162,8 @@ def home(request: SignedInRequest) -> HttpResponse:
 @login_required
 @require_POST
 def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse:
-    team = _scoped_or_404(Team.objects.of_member(request.user), pk=team_id)
-    round_ = _scoped_or_404(
+    team = scoped_or_404(Team.objects.of_member(request.user), pk=team_id)
+    round_ = scoped_or_404(
         Round.objects.filter(partnership_id=team.organisation.partnership_id), pk=round_id
     )
     if not round_.is_open:
@@ -279,7 +274,7 @@ def _render_form(
 
 @login_required
 def assessment_page(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = _assessment_for(request.user, pk)
+    assessment = assessment_for(request.user, pk)
     is_member = assessment.is_member  # type: ignore[attr-defined]
     if not (is_member and assessment.is_changeable):
         return _render_read_only(request, assessment, is_member=is_member)
@@ -290,7 +285,7 @@ def assessment_page(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def save(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = _changeable_assessment_for(request.user, pk)
+    assessment = changeable_assessment_for(request.user, pk)
     page = PageForm(request.POST)
     entries = _entries(assessment, request.POST)
     if not page.is_valid() or not all(entry.form and entry.form.was_posted() for entry in entries):
@@ -385,7 +380,7 @@ def _render_read_only(
 @login_required
 @require_POST
 def copy_previous(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = _changeable_assessment_for(request.user, pk)
+    assessment = changeable_assessment_for(request.user, pk)
     page = PageForm(request.POST)
     if not page.is_valid():
         return redirect("assessments:edit", assessment.pk)
@@ -407,7 +402,7 @@ def copy_previous(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 def check_answers(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = _changeable_assessment_for(request.user, pk)
+    assessment = changeable_assessment_for(request.user, pk)
     if not assessment.is_changeable:
         return redirect("assessments:edit", assessment.pk)
     return _render_check(request, assessment, unrated=[])
@@ -440,7 +435,7 @@ def _render_check(
 @login_required
 @require_POST
 def submit(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = _changeable_assessment_for(request.user, pk)
+    assessment = changeable_assessment_for(request.user, pk)
     if assessment.is_submitted:  # a second click on the button
         return redirect("assessments:submitted", assessment.pk)
     try:
@@ -455,7 +450,7 @@ def submit(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 def submitted(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = _changeable_assessment_for(request.user, pk)
+    assessment = changeable_assessment_for(request.user, pk)
     if not assessment.is_submitted:
         return redirect("assessments:edit", assessment.pk)
     return render(request, "assessments/assessment_submitted.html", {"assessment": assessment})
@@ -463,7 +458,7 @@ def submitted(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 def reopen(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = _led_assessment_for(request.user, pk)
+    assessment = led_assessment_for(request.user, pk)
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -483,90 +478,9 @@ def reopen(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 def history(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = _assessment_for(request.user, pk)
+    assessment = assessment_for(request.user, pk)
     return render(
         request,
         "assessments/assessment_history.html",
         {"assessment": assessment, "changes": assessment_changes(assessment)},
-    )
-
-
-def _round_for_reports(user: User, round_id: int) -> Round:
-    """A round whose partnership the person leads, or any with the explicit permission."""
-    rounds = Round.objects.select_related("partnership", "checklist")
-    round_ = _one(rounds.filter(partnership__in=Partnership.objects.led_by(user)), round_id)
-    if round_ is None and sees_every_partnership(user):
-        round_ = _one(rounds, round_id)
-    return round_ or _not_found(Round, round_id)
-
-
-def _report_data(request: SignedInRequest, round_id: int) -> reports.RoundData:
-    round_ = _round_for_reports(request.user, round_id)
-    form = ReportFilterForm(request.GET or None)
-    filters = form.filters() if form.is_valid() else reports.Filters()
-    return reports.round_data(round=round_, filters=filters)
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    logs.download(filename)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _export_name(data: reports.RoundData, what: str) -> str:
-    """File names from identifiers only, never from people's text."""
-    return f"{what}-partnership-{data.round.partnership_id}-round-{data.round.pk}"
-
-
-@login_required
-def dashboard(request: SignedInRequest, round_id: int) -> HttpResponse:
-    data = _report_data(request, round_id)
-    return render(
-        request,
-        "assessments/round_dashboard.html",
-        {
-            "round": data.round,
-            "data": data,
-            "form": ReportFilterForm(request.GET or None),
-            "query": request.GET.urlencode(),
-            **reports.round_report(data=data).as_context(),
-        },
-    )
-
-
-@login_required
-def gap_report_pdf(request: SignedInRequest, round_id: int) -> HttpResponse:
-    data = _report_data(request, round_id)
-    return _download(
-        pdf.gap_report(data=data), pdf.gap_report_filename(data=data), "application/pdf"
-    )
-
-
-@login_required
-def ratings_export(request: SignedInRequest, round_id: int, extension: str) -> HttpResponse:
-    data = _report_data(request, round_id)
-    name = _export_name(data, "ratings")
-    if extension == "xlsx":
-        return _download(exports.ratings_xlsx(data=data), f"{name}.xlsx", XLSX)
-    return _download(exports.ratings_csv(data=data), f"{name}.csv", "text/csv; charset=utf-8")
-
-
-@login_required
-def summary_export(request: SignedInRequest, round_id: int) -> HttpResponse:
-    data = _report_data(request, round_id)
-    return _download(
-        exports.summary_csv(data=data),
-        f"{_export_name(data, 'summary')}.csv",
-        "text/csv; charset=utf-8",
-    )
-
-
-@login_required
-def team_report_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = _assessment_for(request.user, pk)
-    return _download(
-        pdf.team_report(assessment=assessment),
-        pdf.team_report_filename(assessment=assessment),
-        "application/pdf",
     )

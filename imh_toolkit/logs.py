@@ -24,7 +24,6 @@ from accounts.lockout import client_address
 
 _request: ContextVar[HttpRequest | None] = ContextVar("request", default=None)
 access = logging.getLogger("imh.access")
-security = logging.getLogger("imh.security")
 
 
 class RequestContextMiddleware:
@@ -86,18 +85,3 @@ class UTCFormatter(logging.Formatter):
             "client=%(client)s %(name)s %(message)s",
             datefmt="%Y-%m-%dT%H:%M:%SZ",
         )
-
-
-def out_of_scope(what: str, pk: object) -> None:
-    """A signed-in person asked for something that exists but is not theirs to see: probing
-    shows up in the logs, though the person sees an ordinary 404."""
-    security.warning("out of scope: %s %s", what, pk)
-
-
-def download(filename: str) -> None:
-    # File names are built from identifiers only (reports and exports say so), never from text.
-    security.info("download %s", filename)
-
-
-def privileges_changed(user_id: int, changes: list[str]) -> None:
-    security.warning("privileges of user %s changed: %s", user_id, "; ".join(changes))

@@ -89,7 +89,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
+    "checklists",
+    "partnerships",
     "assessments",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -197,7 +200,7 @@ AUTH_PASSWORD_VALIDATORS: list[dict[str, object]] = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "accounts.passwords.ServiceWordsValidator"},
+    {"NAME": "partnerships.passwords.ServiceAndPartnershipWordsValidator"},
 ]
 # Optional: refuse passwords found in data breaches (Have I Been Pwned's range API; only five
 # characters of a hash leave the server). Off by default: many NHS networks block the call.

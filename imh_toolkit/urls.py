@@ -46,6 +46,7 @@ urlpatterns = [
     path("account/two-factor/backup-codes/", account_views.backup_codes, name="backup_codes"),
     path("admin/", admin.site.urls),
     path("", include("assessments.urls")),
+    path("", include("reports.urls")),
 ]
 
 handler400 = "imh_toolkit.views.bad_request"

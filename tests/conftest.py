@@ -4,7 +4,9 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from accounts.models import User
-from assessments.models import Checklist, Partnership, Round, Team, TeamType
+from assessments.models import Round
+from checklists.models import Checklist
+from partnerships.models import Partnership, Team, TeamType
 
 from .helpers import (
     add_lead,
@@ -63,7 +65,7 @@ def world(db: None) -> World:
     reader = make_user("national-reader@example.org")
     reader.user_permissions.add(
         Permission.objects.get(
-            codename="view_every_partnership", content_type__app_label="assessments"
+            codename="view_every_partnership", content_type__app_label="partnerships"
         )
     )
 

@@ -11,15 +11,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
 from accounts.models import User
-from assessments.models import (
-    Assessment,
-    Checklist,
-    Item,
+from assessments.models import Assessment, Round
+from checklists.models import Checklist, Item, Section
+from partnerships.models import (
     Organisation,
     Partnership,
     PartnershipLead,
-    Round,
-    Section,
     Sector,
     Team,
     TeamMembership,

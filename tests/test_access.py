@@ -155,12 +155,12 @@ def _leads_and_readers(world: World) -> list[tuple[User, Assessment]]:
 REPORT_CASE = Case(_round_of, _not_leads, _leads_and_readers)
 
 CASES: dict[str, Case] = {
-    "assessments:dashboard": REPORT_CASE,
-    "assessments:gap-report": REPORT_CASE,
-    "assessments:ratings-csv": REPORT_CASE,
-    "assessments:ratings-xlsx": REPORT_CASE,
-    "assessments:summary-export": REPORT_CASE,
-    "assessments:team-report": Case(
+    "reports:dashboard": REPORT_CASE,
+    "reports:gap-report": REPORT_CASE,
+    "reports:ratings-csv": REPORT_CASE,
+    "reports:ratings-xlsx": REPORT_CASE,
+    "reports:summary-export": REPORT_CASE,
+    "reports:team-report": Case(
         _by_pk,
         lambda w: [
             (w.practitioner, _other_team(w)),
@@ -272,7 +272,7 @@ def test_a_reader_of_every_partnership_finds_the_rounds_and_reads_without_changi
     sign_in(client, started.reader)
     home = client.get(reverse("assessments:home")).text
     for round_ in (started.round, started.outsider_round):
-        assert reverse("assessments:dashboard", args=[round_.pk]) in home
+        assert reverse("reports:dashboard", args=[round_.pk]) in home
     assert "There is nothing for you to rate" not in home
     page = client.get(reverse("assessments:edit", args=[_outsider(started).pk]))
     assert page.status_code == 200

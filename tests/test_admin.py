@@ -8,7 +8,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import User
-from assessments.models import Assessment, Checklist, Item, Rating
+from assessments.models import Assessment, Rating
+from checklists.models import Checklist, Item
 
 from .conftest import World
 from .helpers import PASSWORD, form_data, make_user, sign_in
@@ -98,7 +99,7 @@ def test_saving_a_published_item_in_admin_is_refused_with_a_message(
 ) -> None:
     sign_in(client, world.staff)
     item = world.checklist.items.get(code="W01")
-    url = reverse("admin:assessments_item_change", args=[item.pk])
+    url = reverse("admin:checklists_item_change", args=[item.pk])
 
     page = client.get(url)
     assert "cannot be changed" in page.text
@@ -118,7 +119,7 @@ def test_saving_a_published_checklist_with_its_inlines_is_refused(
     client: Client, world: World
 ) -> None:
     sign_in(client, world.staff)
-    url = reverse("admin:assessments_checklist_change", args=[world.checklist.pk])
+    url = reverse("admin:checklists_checklist_change", args=[world.checklist.pk])
     response = client.post(url, {"name": "Renamed", "version": 1}, follow=True)
     assert "Your changes were not saved" in response.text
     world.checklist.refresh_from_db()
@@ -129,21 +130,21 @@ def test_create_a_new_draft_version_button_gives_an_editable_copy(
     client: Client, world: World
 ) -> None:
     sign_in(client, world.staff)
-    change_url = reverse("admin:assessments_checklist_change", args=[world.checklist.pk])
+    change_url = reverse("admin:checklists_checklist_change", args=[world.checklist.pk])
     assert "Create a new draft version" in client.get(change_url).text
 
     response = client.post(
-        reverse("admin:assessments_checklist_new_version", args=[world.checklist.pk]), follow=True
+        reverse("admin:checklists_checklist_new_version", args=[world.checklist.pk]), follow=True
     )
     draft = Checklist.objects.get(name=world.checklist.name, version=2)
     assert response.redirect_chain[-1][0] == reverse(
-        "admin:assessments_checklist_change", args=[draft.pk]
+        "admin:checklists_checklist_change", args=[draft.pk]
     )
     assert f"Created {draft}" in response.text
     assert draft.items.count() == 3
 
     item = draft.items.get(code="W02")
-    item_url = reverse("admin:assessments_item_change", args=[item.pk])
+    item_url = reverse("admin:checklists_item_change", args=[item.pk])
     assert 'name="statement"' in client.get(item_url).text
     client.post(
         item_url,
@@ -166,7 +167,7 @@ def test_the_new_version_action_and_publish_action_report_problems(
     client: Client, world: World
 ) -> None:
     sign_in(client, world.staff)
-    changelist = reverse("admin:assessments_checklist_changelist")
+    changelist = reverse("admin:checklists_checklist_changelist")
     client.post(
         changelist, {"action": "create_new_version", "_selected_action": [world.checklist.pk]}
     )

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from accounts.models import User
-from assessments.models import Assessment, Rag, Round
+from assessments.models import Assessment, Round
+from checklists.models import Rag
 
 from .helpers import (
     add_member,

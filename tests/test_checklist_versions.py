@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessments.models import Checklist, ChecklistLockedError, Item, Section
+from checklists.models import Checklist, ChecklistLockedError, Item, Section
 
 from .helpers import make_checklist
 

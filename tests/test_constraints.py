@@ -6,7 +6,9 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from assessments.models import Assessment, Item, Rating, Round, Team
+from assessments.models import Assessment, Rating, Round
+from checklists.models import Item
+from partnerships.models import Team
 
 from .conftest import World
 

@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from assessments.models import Assessment, Round, Sector, Team
+from assessments.models import Assessment, Round
+from partnerships.models import Sector, Team
 
 from .conftest import World
 from .helpers import (
@@ -33,14 +34,14 @@ def test_the_dashboard_shows_completion_gaps_heatmap_and_links(
 ) -> None:
     _submit((world.team, world.round), "red")
     sign_in(client, world.lead)
-    page = client.get(reverse("assessments:dashboard", args=[world.round.pk])).text
+    page = client.get(reverse("reports:dashboard", args=[world.round.pk])).text
     assert "1 of 2" in page
     assert "Priority gaps" in page
     assert 'role="img"' in page
     assert "Red 100%" in page  # the chart names its figures
     assert "Community Midwifery" in page  # not submitted
     assert reverse("assessments:edit", args=[Assessment.objects.get().pk]) in page
-    assert reverse("assessments:gap-report", args=[world.round.pk]) in page
+    assert reverse("reports:gap-report", args=[world.round.pk]) in page
     assert "first round, so there is nothing to compare" in page
 
 
@@ -50,7 +51,7 @@ def test_filters_narrow_the_dashboard_and_its_downloads(client: Client, world: W
     )
     _submit((other, world.round), "green")
     sign_in(client, world.lead)
-    url = reverse("assessments:dashboard", args=[world.round.pk])
+    url = reverse("reports:dashboard", args=[world.round.pk])
     page = client.get(url, {"sector": Sector.LOCAL_AUTHORITY}).text
     assert "Family Hub North" in page
     assert "Health Visiting East" not in page
@@ -83,11 +84,11 @@ def test_downloads_have_safe_names_and_the_right_types(client: Client, world: Wo
         ),
     }
     for route, (content_type, filename) in expected.items():
-        response = client.get(reverse(f"assessments:{route}", args=[round_id]))
+        response = client.get(reverse(f"reports:{route}", args=[round_id]))
         assert response.status_code == 200, route
         assert response["Content-Type"] == content_type
         assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
-    team = client.get(reverse("assessments:team-report", args=[Assessment.objects.get().pk]))
+    team = client.get(reverse("reports:team-report", args=[Assessment.objects.get().pk]))
     assert team.content.startswith(b"%PDF")
 
 
@@ -118,7 +119,7 @@ def test_reports_run_the_same_queries_for_5_and_200_teams(db: None, route: str) 
         client = Client()
         sign_in(client, lead)
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(reverse(f"assessments:{route}", args=[round_.pk]))
+            response = client.get(reverse(f"reports:{route}", args=[round_.pk]))
         assert response.status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts

@@ -10,7 +10,9 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from accounts.models import User
-from assessments.models import Assessment, Checklist, Partnership, Round, Team
+from assessments.models import Assessment, Round
+from checklists.models import Checklist
+from partnerships.models import Partnership, Team
 
 from .helpers import signs_in
 

@@ -84,7 +84,7 @@ def test_downloads_and_privilege_changes_are_logged_with_identifiers_only(
     client: Client, world: World, logged: Lines
 ) -> None:
     sign_in(client, world.lead)
-    client.get(reverse("assessments:ratings-csv", args=[world.round.pk]))
+    client.get(reverse("reports:ratings-csv", args=[world.round.pk]))
     sign_in(client, world.staff)
     url = reverse("admin:accounts_user_change", args=[world.practitioner.pk])
     client.post(
@@ -127,7 +127,7 @@ def test_no_text_a_person_typed_reaches_the_logs(
     mark_submitted(assessment)
     sign_in(client, world.lead)
     for route in ("ratings-csv", "ratings-xlsx", "gap-report"):
-        client.get(reverse(f"assessments:{route}", args=[world.round.pk]))
+        client.get(reverse(f"reports:{route}", args=[world.round.pk]))
     lines = logged()
     assert lines  # the requests were logged
     assert not [line.group(0) for line in lines if secret in line.group(0)]

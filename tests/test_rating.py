@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessments.models import Assessment, Item, Rating, Round
+from assessments.models import Assessment, Rating, Round
+from checklists.models import Item
 
 from .conftest import World
 from .helpers import add_member, form_data, make_round, make_user, mark_submitted, rate_all, sign_in

@@ -16,9 +16,9 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from assessments import exports, pdf, reports
-from assessments.exports import LONG_COLUMNS, SUMMARY_COLUMNS
 from assessments.models import Assessment, Round
+from reports import exports, pdf, reports
+from reports.exports import LONG_COLUMNS, SUMMARY_COLUMNS
 
 from .helpers import make_checklist, make_partnership, make_round, make_team, mark_submitted
 

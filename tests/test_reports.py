@@ -5,8 +5,10 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from assessments import reports
-from assessments.models import Assessment, Checklist, Item, Round, Sector, Team, TeamType
+from assessments.models import Assessment, Round
+from checklists.models import Checklist, Item
+from partnerships.models import Sector, Team, TeamType
+from reports import reports
 
 from .helpers import make_checklist, make_partnership, make_round, make_team, mark_submitted
 

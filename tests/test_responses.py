@@ -70,12 +70,12 @@ def test_every_signed_in_page_and_download_says_no_store(client: Client, world: 
         reverse("assessments:edit", args=[assessment.pk]),
         reverse("assessments:history", args=[assessment.pk]),
         reverse("assessments:reopen", args=[assessment.pk]),
-        reverse("assessments:team-report", args=[assessment.pk]),
-        reverse("assessments:dashboard", kwargs=round_id),
-        reverse("assessments:gap-report", kwargs=round_id),
-        reverse("assessments:ratings-csv", kwargs=round_id),
-        reverse("assessments:ratings-xlsx", kwargs=round_id),
-        reverse("assessments:summary-export", kwargs=round_id),
+        reverse("reports:team-report", args=[assessment.pk]),
+        reverse("reports:dashboard", kwargs=round_id),
+        reverse("reports:gap-report", kwargs=round_id),
+        reverse("reports:ratings-csv", kwargs=round_id),
+        reverse("reports:ratings-xlsx", kwargs=round_id),
+        reverse("reports:summary-export", kwargs=round_id),
         "/no-such-page/",
     ]
     for url in urls:
@@ -98,7 +98,7 @@ def test_every_kind_of_response_switches_off_browser_features_and_base_urls(
     sign_in(client, world.lead)
     responses = {
         "page": client.get(reverse("assessments:home")),
-        "download": client.get(reverse("assessments:ratings-csv", args=[world.round.pk])),
+        "download": client.get(reverse("reports:ratings-csv", args=[world.round.pk])),
         "static file": client.get("/static/css/app.css"),
         "error page": client.get("/no-such-page/"),
     }

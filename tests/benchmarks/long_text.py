@@ -47,17 +47,9 @@ def build(kind: str, teams: int) -> tuple[int, int]:
     """A partnership whose every typed field is at its limit; returns (round id, assessment id)."""
     from django.utils import timezone
 
-    from assessments.models import (
-        Assessment,
-        Checklist,
-        Organisation,
-        Partnership,
-        Rating,
-        Round,
-        Sector,
-        Team,
-        TeamType,
-    )
+    from assessments.models import Assessment, Rating, Round
+    from checklists.models import Checklist
+    from partnerships.models import Organisation, Partnership, Sector, Team, TeamType
 
     checklist = Checklist.objects.get()
     items = list(checklist.items.all())
@@ -112,8 +104,8 @@ def measure(teams: int, renders: int) -> None:
     from django.core.management import call_command
     from pypdf import PdfReader
 
-    from assessments import pdf, reports
     from assessments.models import Assessment, Round
+    from reports import pdf, reports
 
     call_command("migrate", verbosity=0)
     call_command("loaddata", ROOT / "fixtures" / "checklist.json", verbosity=0)

@@ -38,20 +38,17 @@ def measure(teams: int) -> dict[str, float]:
     from pypdf import PdfReader
 
     from accounts.models import User
-    from assessments import pdf, reports
-    from assessments.models import (
-        Assessment,
-        Checklist,
+    from assessments.models import Assessment, Rating, Round
+    from checklists.models import Checklist, Rag
+    from partnerships.models import (
         Organisation,
         Partnership,
         PartnershipLead,
-        Rag,
-        Rating,
-        Round,
         Sector,
         Team,
         TeamType,
     )
+    from reports import pdf, reports
 
     call_command("migrate", verbosity=0)
     call_command("loaddata", ROOT / "fixtures" / "checklist.json", verbosity=0)
@@ -121,7 +118,7 @@ def measure(teams: int) -> dict[str, float]:
 
     client = Client()
     client.force_login(lead)
-    url = reverse("assessments:dashboard", args=[current.pk])
+    url = reverse("reports:dashboard", args=[current.pk])
     client.get(url)
     times = []
     for _ in range(5):

@@ -17,7 +17,8 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from assessments.management.commands.load_demo_data import DEMO_PASSWORD
-from assessments.models import Assessment, Checklist, Rating, Round
+from assessments.models import Assessment, Rating, Round
+from checklists.models import Checklist
 
 from ..helpers import (
     PASSWORD,

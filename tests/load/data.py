@@ -40,7 +40,8 @@ def prepare(out: Path, practitioners: int, leads: int) -> None:
     from django.utils import timezone
 
     from accounts.models import User
-    from assessments.models import Assessment, PartnershipLead, Round, Team, TeamMembership
+    from assessments.models import Assessment, Round
+    from partnerships.models import PartnershipLead, Team, TeamMembership
 
     round_ = Round.objects.open_on(timezone.localdate()).select_related("partnership").get()
     teams = list(Team.objects.filter(organisation__partnership=round_.partnership, is_active=True))

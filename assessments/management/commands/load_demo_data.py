@@ -16,16 +16,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.two_factor import DEMO_KEY
-from assessments.models import (
-    Assessment,
-    Checklist,
-    Item,
+from assessments.models import Assessment, Rating, Round
+from checklists.models import Checklist, Item, Rag
+from partnerships.models import (
     Organisation,
     Partnership,
     PartnershipLead,
-    Rag,
-    Rating,
-    Round,
     Sector,
     Team,
     TeamMembership,

@@ -1,4 +1,4 @@
-from assessments import exports, pdf, reports
+from reports import exports, pdf, reports
 
 from ._rounds import RoundReportCommand
 

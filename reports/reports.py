@@ -12,7 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
-from .models import Assessment, Item, Rag, Rating, Round, Sector, Team, TeamType
+from assessments.models import Assessment, Rating, Round
+from checklists.models import Item, Rag
+from partnerships.models import Sector, Team, TeamType
 
 Movement = Literal["up", "down", "same"]
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2}

@@ -24,8 +24,10 @@ from django.utils import timezone
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import reports, text
-from .models import Assessment
+from assessments import text
+from assessments.models import Assessment
+
+from . import reports
 
 
 def _static_roots() -> list[Path]:

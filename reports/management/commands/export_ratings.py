@@ -1,4 +1,4 @@
-from assessments import exports, reports
+from reports import exports, reports
 
 from ._rounds import RoundReportCommand
 

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments import reports
 from assessments.models import Round
+from reports import reports
 
 
 class RoundReportCommand(BaseCommand):

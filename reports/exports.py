@@ -11,8 +11,12 @@ from typing import Any
 from django.utils import timezone
 from openpyxl import Workbook
 
-from . import reports, text
-from .models import Rag, Rating, Sector, TeamType
+from assessments import text
+from assessments.models import Rating
+from checklists.models import Rag
+from partnerships.models import Sector, TeamType
+
+from . import reports
 
 LONG_COLUMNS = [
     "partnership",

@@ -1,0 +1,16 @@
+"""GOV.UK Design System helpers for any page's forms."""
+
+from django import forms, template
+
+register = template.Library()
+
+
+@register.filter
+def form_errors(form: forms.BaseForm) -> list[tuple[str, str]]:
+    """A form's errors as (anchor, message) pairs for the error summary."""
+    fields = list(form.visible_fields())
+    first = f"#{fields[0].auto_id}" if fields else "#main-content"
+    pairs = [(first, str(error)) for error in form.non_field_errors()]
+    for field in fields:
+        pairs.extend((f"#{field.auto_id}", str(error)) for error in field.errors)
+    return pairs

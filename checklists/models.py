@@ -1,0 +1,270 @@
+"""The RAG scale and the versioned checklists that teams rate themselves against.
+
+A published checklist never changes, so every rating keeps the wording it was given against.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+
+class Rag(models.TextChoices):
+    """A rating. Unrated is a state of its own, not a colour."""
+
+    UNRATED = "unrated", "Not rated"
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+    @classmethod
+    def colours(cls) -> list[Rag]:
+        return [cls.RED, cls.AMBER, cls.GREEN]
+
+
+class ChecklistLockedError(ValidationError):
+    """Raised on any attempt to change a published or retired checklist's content."""
+
+
+# Items of published checklists, by (checklist id, publication time); see Checklist.items_by_id.
+_LOCKED_ITEMS: dict[tuple[int, datetime.datetime], dict[int, Item]] = {}
+
+
+class Checklist(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    introduction = models.TextField(
+        blank=True, help_text="Shown above the items, e.g. the sentence each item completes."
+    )
+    source = models.TextField(
+        blank=True, help_text="Where the checklist comes from, shown on every report."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Fields that may still change once published: moving to retired is allowed.
+    LIFECYCLE_FIELDS = frozenset({"status", "published_at"})
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="checklist_version_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "retired"]),
+                name="checklist_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="checklist_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version}, {self.get_status_display().lower()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Guard, not behaviour: the stored row decides, so a stale in-memory copy cannot slip by.
+        if self.pk is not None:
+            stored = Checklist.objects.filter(pk=self.pk).first()
+            if stored is not None and stored.is_locked:
+                changed = {
+                    field.attname
+                    for field in self._meta.concrete_fields
+                    if getattr(stored, field.attname) != getattr(self, field.attname)
+                }
+                if changed - self.LIFECYCLE_FIELDS or self.status == self.Status.DRAFT:
+                    stored.ensure_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self.ensure_editable()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    def ensure_editable(self) -> None:
+        if self.is_locked:
+            raise ChecklistLockedError(
+                f"{self.name} version {self.version} is {self.get_status_display().lower()}, "
+                "so it cannot be changed: ratings keep the wording that was rated. "
+                "Create a new draft version to make changes.",
+                code="checklist_locked",
+            )
+
+    def items_by_id(self) -> dict[int, Item]:
+        """The items, with their sections, in order. A published checklist never changes, so
+        each process loads it once; a draft is read afresh every time."""
+        if not self.is_locked or self.published_at is None:
+            return self._load_items()
+        key = (self.pk, self.published_at)
+        if key not in _LOCKED_ITEMS:
+            _LOCKED_ITEMS[key] = self._load_items()
+        return _LOCKED_ITEMS[key]
+
+    def _load_items(self) -> dict[int, Item]:
+        items = self.items.select_related("section").order_by("order", "code")
+        return {item.pk: item for item in items}
+
+    def publication_problems(self) -> list[str]:
+        """Why this checklist cannot be published yet, in words an admin can act on."""
+        items = list(self.items.all())
+        if not items:
+            return ["It has no items. Add at least one item before publishing."]
+        problems = []
+        codes: dict[str, list[str]] = {}
+        for item in items:
+            codes.setdefault(item.code.strip().upper(), []).append(item.code)
+        for code, spellings in sorted(codes.items()):
+            if len(spellings) > 1:
+                problems.append(f"The code {code} is used by {len(spellings)} items.")
+        for item in items:
+            missing = [
+                label
+                for label, text in (
+                    ("statement", item.statement),
+                    ("Red", item.red_descriptor),
+                    ("Amber", item.amber_descriptor),
+                    ("Green", item.green_descriptor),
+                )
+                if not text.strip()
+            ]
+            if missing:
+                problems.append(f"Item {item.code} has no {', '.join(missing)} description.")
+        return problems
+
+    def publish(self) -> None:
+        if self.status != self.Status.DRAFT:
+            raise ValidationError(f"{self} is not a draft, so it cannot be published.")
+        problems = self.publication_problems()
+        if problems:
+            raise ValidationError(problems, code="not_publishable")
+        self.status = self.Status.PUBLISHED
+        self.published_at = timezone.now()
+        self.save(update_fields=["status", "published_at"])
+
+    def retire(self) -> None:
+        if self.status != self.Status.PUBLISHED:
+            raise ValidationError(f"{self} is not published, so it cannot be retired.")
+        self.status = self.Status.RETIRED
+        self.save(update_fields=["status"])
+
+    @transaction.atomic
+    def new_draft_version(self) -> Checklist:
+        """A draft copy of this checklist, sections and items included, as the next version."""
+        latest = Checklist.objects.filter(name=self.name).aggregate(v=Max("version"))["v"]
+        draft = Checklist.objects.create(
+            name=self.name,
+            version=(latest or 0) + 1,
+            introduction=self.introduction,
+            source=self.source,
+        )
+        section_copies: dict[int, Section] = {}
+        for section in self.sections.all():
+            section_copies[section.pk] = Section.objects.create(
+                checklist=draft, title=section.title, order=section.order
+            )
+        Item.objects.bulk_create(
+            Item(
+                checklist=draft,
+                section=section_copies.get(item.section_id) if item.section_id else None,
+                code=item.code,
+                statement=item.statement,
+                guidance=item.guidance,
+                red_descriptor=item.red_descriptor,
+                amber_descriptor=item.amber_descriptor,
+                green_descriptor=item.green_descriptor,
+                order=item.order,
+            )
+            for item in self.items.all()
+        )
+        return draft
+
+
+class ChecklistContent(models.Model):
+    """Sections and items: they change only while their checklist is a draft."""
+
+    checklist: models.ForeignKey[Checklist, Checklist]
+    checklist_id: int
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._ensure_checklists_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self._ensure_checklists_editable()
+        return super().delete(*args, **kwargs)
+
+    def _ensure_checklists_editable(self) -> None:
+        # Moving an item out of a published checklist is as much an edit as changing its words.
+        checklist_ids = {self.checklist_id}
+        stored = type(self)._default_manager.filter(pk=self.pk).first() if self.pk else None
+        if stored is not None:
+            checklist_ids.add(stored.checklist_id)
+        for checklist in Checklist.objects.filter(pk__in=checklist_ids):
+            checklist.ensure_editable()
+
+
+class Section(ChecklistContent):
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["checklist", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Item(ChecklistContent):
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
+    section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    code = models.CharField(
+        max_length=20,
+        help_text="A short, stable code such as W01. Items in new versions keep their code, "
+        "so ratings can be compared across rounds.",
+    )
+    statement = models.TextField(
+        help_text="Completes the checklist's sentence, e.g. 'Our workforce…'."
+    )
+    guidance = models.TextField(blank=True, help_text="Help for the people rating this item.")
+    red_descriptor = models.TextField("what Red looks like", blank=True)
+    amber_descriptor = models.TextField("what Amber looks like", blank=True)
+    green_descriptor = models.TextField("what Green looks like", blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["checklist", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checklist", "code"], name="item_code_unique_in_checklist"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.statement}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.code = self.code.strip().upper()
+        if (
+            self.section_id
+            and self.section is not None
+            and self.section.checklist_id != self.checklist_id
+        ):
+            raise ValidationError({"section": "Choose a section of the same checklist."})

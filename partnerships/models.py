@@ -1,0 +1,206 @@
+"""The tenant: partnerships, their organisations and teams, and who belongs to or leads them.
+
+Who may see what is written here once, as querysets; every view reaches its objects through them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class Sector(models.TextChoices):
+    NHS_HEALTH = "nhs_health", "NHS health"
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    EARLY_EDUCATION = "early_education", "Early education and childcare"
+    VOLUNTARY = "voluntary", "Voluntary and community"
+    EDUCATION = "education", "Education"
+    OTHER = "other", "Other"
+
+
+class TeamType(models.TextChoices):
+    HEALTH_VISITING = "health_visiting", "Health visiting"
+    MIDWIFERY = "midwifery", "Maternity and midwifery"
+    FAMILY_NURSE_PARTNERSHIP = "fnp", "Family Nurse Partnership"
+    PERINATAL_MENTAL_HEALTH = "perinatal_mh", "Specialist perinatal mental health"
+    PARENT_INFANT = "parent_infant", "Parent-infant relationship team"
+    CAMHS = "camhs", "CAMHS"
+    ADULT_MENTAL_HEALTH = "adult_mh", "Adult mental health"
+    FAMILY_HUB = "family_hub", "Family hub or children's centre"
+    EARLY_HELP = "early_help", "Early help"
+    SOCIAL_CARE = "social_care", "Children's social care"
+    EARLY_YEARS_SETTING = "early_years_setting", "Early years setting"
+    CHILDMINDER_NETWORK = "childminders", "Childminder network"
+    SEND = "send", "SEND and inclusion"
+    SPEECH_LANGUAGE = "salt", "Speech and language therapy"
+    LIBRARY = "library", "Library or Bookstart"
+    VOLUNTARY_FAMILY_SUPPORT = "family_support", "Voluntary family support"
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse service"
+    HOUSING = "housing", "Housing"
+    OTHER = "other", "Other"
+
+
+class PartnershipQuerySet(models.QuerySet["Partnership"]):
+    def led_by(self, user: User) -> PartnershipQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(pk__in=PartnershipLead.objects.filter(user=user).values("partnership"))
+
+
+class Partnership(models.Model):
+    """A local multi-agency partnership: the boundary no one sees across."""
+
+    name = models.CharField(max_length=200, unique=True)
+    area = models.CharField(
+        max_length=200, blank=True, help_text="The place it covers, e.g. a local authority area."
+    )
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            # For national or regional staff who read every partnership's results. Being an
+            # administrator (is_staff) opens the admin site only; it grants no results.
+            ("view_every_partnership", "Can see every partnership's results and reports"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="organisations"
+    )
+    name = models.CharField(max_length=200)
+    sector = models.CharField(max_length=32, choices=Sector.choices)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "name"], name="organisation_name_unique_in_partnership"
+            ),
+            models.CheckConstraint(
+                condition=Q(sector__in=Sector.values), name="organisation_sector_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamQuerySet(models.QuerySet["Team"]):
+    def visible_to(self, user: User) -> TeamQuerySet:
+        """Teams the person belongs to, or leads through their partnership."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(pk__in=TeamMembership.objects.filter(user=user).values("team"))
+            | Q(organisation__partnership__in=led_partnerships(user))
+        )
+
+    def of_member(self, user: User) -> TeamQuerySet:
+        return self.filter(memberships__user=user)
+
+    def for_home(self) -> TeamQuerySet:
+        return self.select_related("organisation__partnership").order_by(
+            "organisation__partnership__name", "name"
+        )
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+    team_type = models.CharField(max_length=32, choices=TeamType.choices)
+    headcount = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many people work in the team. Leave blank if not known.",
+    )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Inactive teams are not asked to take part in new rounds.",
+    )
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="team_name_unique_in_organisation"
+            ),
+            models.CheckConstraint(
+                condition=Q(headcount__isnull=True) | Q(headcount__gt=0),
+                name="team_headcount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(team_type__in=TeamType.values), name="team_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    @property
+    def partnership(self) -> Partnership:
+        return self.organisation.partnership
+
+
+class TeamMembership(models.Model):
+    """A practitioner or team lead who rates this team."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    is_team_lead = models.BooleanField("team lead", default=False)
+
+    class Meta:
+        ordering = ["team__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team.name}"
+
+
+class PartnershipLead(models.Model):
+    """Someone who sees every team's ratings in a partnership and reports on them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnership_roles"
+    )
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="leads")
+
+    class Meta:
+        ordering = ["partnership__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partnership"], name="lead_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} leads {self.partnership}"
+
+
+SEE_EVERY_PARTNERSHIP = "partnerships.view_every_partnership"
+
+
+def sees_every_partnership(user: User) -> bool:
+    """An explicit permission (superusers have every permission); never is_staff alone."""
+    return user.is_authenticated and user.has_perm(SEE_EVERY_PARTNERSHIP)
+
+
+def led_partnerships(user: User) -> models.QuerySet[PartnershipLead, Any]:
+    """A subquery of the partnership ids the person leads (no joins, so no duplicate rows)."""
+    return PartnershipLead.objects.filter(user=user).values("partnership")

@@ -1,0 +1,104 @@
+"""The round dashboard and every download: who may read a round's results, and the files.
+
+A round's results are for the leads of its partnership, and for anyone with the explicit
+permission to read every partnership's; a team report is for the team and its leads too.
+"""
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from accounts.models import User
+from assessments.models import Round
+from assessments.views import SignedInRequest, assessment_for, not_found, one
+from partnerships.models import Partnership, sees_every_partnership
+
+from . import exports, pdf, reports
+from .forms import ReportFilterForm
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+security = logging.getLogger("imh.security")
+
+
+def _round_for_reports(user: User, round_id: int) -> Round:
+    """A round whose partnership the person leads, or any with the explicit permission."""
+    rounds = Round.objects.select_related("partnership", "checklist")
+    round_ = one(rounds.filter(partnership__in=Partnership.objects.led_by(user)), round_id)
+    if round_ is None and sees_every_partnership(user):
+        round_ = one(rounds, round_id)
+    return round_ or not_found(Round, round_id)
+
+
+def _report_data(request: SignedInRequest, round_id: int) -> reports.RoundData:
+    round_ = _round_for_reports(request.user, round_id)
+    form = ReportFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else reports.Filters()
+    return reports.round_data(round=round_, filters=filters)
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    # File names are built from identifiers only, never from text.
+    security.info("download %s", filename)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _export_name(data: reports.RoundData, what: str) -> str:
+    """File names from identifiers only, never from people's text."""
+    return f"{what}-partnership-{data.round.partnership_id}-round-{data.round.pk}"
+
+
+@login_required
+def dashboard(request: SignedInRequest, round_id: int) -> HttpResponse:
+    data = _report_data(request, round_id)
+    return render(
+        request,
+        "reports/round_dashboard.html",
+        {
+            "round": data.round,
+            "data": data,
+            "form": ReportFilterForm(request.GET or None),
+            "query": request.GET.urlencode(),
+            **reports.round_report(data=data).as_context(),
+        },
+    )
+
+
+@login_required
+def gap_report_pdf(request: SignedInRequest, round_id: int) -> HttpResponse:
+    data = _report_data(request, round_id)
+    return _download(
+        pdf.gap_report(data=data), pdf.gap_report_filename(data=data), "application/pdf"
+    )
+
+
+@login_required
+def ratings_export(request: SignedInRequest, round_id: int, extension: str) -> HttpResponse:
+    data = _report_data(request, round_id)
+    name = _export_name(data, "ratings")
+    if extension == "xlsx":
+        return _download(exports.ratings_xlsx(data=data), f"{name}.xlsx", XLSX)
+    return _download(exports.ratings_csv(data=data), f"{name}.csv", "text/csv; charset=utf-8")
+
+
+@login_required
+def summary_export(request: SignedInRequest, round_id: int) -> HttpResponse:
+    data = _report_data(request, round_id)
+    return _download(
+        exports.summary_csv(data=data),
+        f"{_export_name(data, 'summary')}.csv",
+        "text/csv; charset=utf-8",
+    )
+
+
+@login_required
+def team_report_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
+    assessment = assessment_for(request.user, pk)
+    return _download(
+        pdf.team_report(assessment=assessment),
+        pdf.team_report_filename(assessment=assessment),
+        "application/pdf",
+    )
