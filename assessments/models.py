@@ -32,6 +32,17 @@ if TYPE_CHECKING:
 
 
 class RoundQuerySet(models.QuerySet["Round"]):
+    def before(self, round: Round) -> RoundQuerySet:
+        """The partnership's earlier rounds of the same checklist (any version of it: versions
+        share a name), latest first. "The previous round" everywhere (copying forward, last
+        round's answers, movement) is the first of these: a round of a different checklist is
+        never compared with, so unrelated items that share a code are never matched."""
+        return self.filter(
+            partnership_id=round.partnership_id,
+            checklist__name=round.checklist.name,
+            opens_on__lt=round.opens_on,
+        ).order_by("-opens_on")
+
     def open_on(self, day: datetime.date) -> RoundQuerySet:
         return self.filter(opens_on__lte=day, closes_on__gte=day)
 
@@ -96,12 +107,8 @@ class Round(models.Model):
         return self.opens_on <= timezone.localdate() <= self.closes_on
 
     def previous(self) -> Round | None:
-        """The partnership's round before this one, to compare against."""
-        return (
-            Round.objects.filter(partnership_id=self.partnership_id, opens_on__lt=self.opens_on)
-            .order_by("-opens_on")
-            .first()
-        )
+        """The round before this one, to compare against (RoundQuerySet.before)."""
+        return Round.objects.before(self).first()
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,17 @@ class UnratedItemsError(Exception):
         self.items = items
 
 
+class AssessmentStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+
+
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def counted(self) -> AssessmentQuerySet:
+        """Those whose ratings count in results (Assessment.COUNTED)."""
+        return self.filter(status__in=Assessment.COUNTED)
+
     def with_roles_of(self, user: User) -> AssessmentQuerySet:
         """Annotates is_member (of the team) and is_lead (of the round's partnership)."""
         if not user.is_authenticated:
@@ -182,10 +199,11 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
 class Assessment(models.Model):
     """One team's self-assessment in one round."""
 
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        SUBMITTED = "submitted", "Submitted"
+    Status = AssessmentStatus
+    # Which assessments count in results (dashboards, reports, exports' summaries, last round's
+    # answers, movement): written once, here, for the queries (counted()) and for loaded rows
+    # (is_counted). Later rules (moderation, imports) change only this.
+    COUNTED = frozenset({AssessmentStatus.SUBMITTED})
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="assessments")
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="assessments")
@@ -213,7 +231,7 @@ class Assessment(models.Model):
                 fields=["team", "round"], name="assessment_unique_per_team_round"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["not_started", "in_progress", "submitted"]),
+                condition=Q(status__in=AssessmentStatus.values),
                 name="assessment_status_valid",
             ),
             models.CheckConstraint(
@@ -241,26 +259,21 @@ class Assessment(models.Model):
         return self.status == self.Status.SUBMITTED
 
     @property
+    def is_counted(self) -> bool:
+        """Whether its ratings count in results (Assessment.COUNTED)."""
+        return self.status in self.COUNTED
+
+    @property
     def is_changeable(self) -> bool:
         return not self.is_submitted and self.round.is_open
 
     def previous_answers(self) -> dict[str, PreviousAnswer]:
         """The team's submitted ratings in the partnership's previous round, by item code."""
-        previous_round = (
-            Round.objects.filter(
-                partnership_id=self.round.partnership_id, opens_on__lt=self.round.opens_on
-            )
-            .order_by("-opens_on")
-            .values("pk")[:1]
-        )
+        previous_round = Round.objects.before(self.round).values("pk")[:1]
         rows = (
-            Rating.objects.filter(
-                assessment__team_id=self.team_id,
-                assessment__round=Subquery(previous_round),
-                assessment__status=self.Status.SUBMITTED,
-            )
+            Rating.objects.counted()
+            .filter(assessment__team_id=self.team_id, assessment__round=Subquery(previous_round))
             .exclude(rag=Rag.UNRATED)
-            .order_by()
             .values_list("item__code", "assessment__round__name", "rag", "evidence")
         )
         return {code: PreviousAnswer(name, rag, evidence) for code, name, rag, evidence in rows}
@@ -322,8 +335,8 @@ class Assessment(models.Model):
         locked = self._lock()
         unrated = [
             rating.item
-            for rating in locked.ratings.select_related("item").order_by(
-                "item__order", "item__code"
+            for rating in sorted(
+                locked.ratings.select_related("item"), key=lambda rating: rating.item.sort_key()
             )
             if not rating.is_rated
         ]
@@ -378,6 +391,12 @@ class Assessment(models.Model):
         return len(answers)
 
 
+class RatingQuerySet(models.QuerySet["Rating"]):
+    def counted(self) -> RatingQuerySet:
+        """Ratings of assessments that count in results (Assessment.COUNTED)."""
+        return self.filter(assessment__status__in=Assessment.COUNTED)
+
+
 class Rating(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="ratings")
@@ -391,8 +410,9 @@ class Rating(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RatingQuerySet.as_manager()
+
     class Meta:
-        ordering = ["assessment_id", "item__order", "item__code"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "item"], name="rating_unique_per_item"),
             models.CheckConstraint(condition=Q(rag__in=Rag.values), name="rating_rag_valid"),

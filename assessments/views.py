@@ -210,7 +210,7 @@ def _entries(
 ) -> list[Entry]:
     """The page's items in order. Forms are built only for a post: showing needs none."""
     items = assessment.round.checklist.items_by_id()
-    ratings = assessment.ratings.order_by()
+    ratings = assessment.ratings.all()
     if data is not None:  # a post may end on the conflict page, which names who saved
         ratings = ratings.select_related("updated_by")
     earlier = assessment.previous_answers() if previous else {}

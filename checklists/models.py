@@ -35,11 +35,14 @@ class ChecklistLockedError(ValidationError):
 _LOCKED_ITEMS: dict[tuple[int, datetime.datetime], dict[int, Item]] = {}
 
 
+class ChecklistStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
 class Checklist(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        RETIRED = "retired", "Retired"
+    Status = ChecklistStatus
 
     name = models.CharField(max_length=200)
     version = models.PositiveIntegerField(default=1)
@@ -61,7 +64,7 @@ class Checklist(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="checklist_version_unique"),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "published", "retired"]),
+                condition=Q(status__in=ChecklistStatus.values),
                 name="checklist_status_valid",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="checklist_version_positive"),
@@ -112,7 +115,7 @@ class Checklist(models.Model):
         return _LOCKED_ITEMS[key]
 
     def _load_items(self) -> dict[int, Item]:
-        items = self.items.select_related("section").order_by("order", "code")
+        items = self.items.select_related("section").in_order()
         return {item.pk: item for item in items}
 
     def publication_problems(self) -> list[str]:
@@ -229,6 +232,12 @@ class Section(ChecklistContent):
         return self.title
 
 
+class ItemQuerySet(models.QuerySet["Item"]):
+    def in_order(self) -> ItemQuerySet:
+        """Checklist order: the one order items are shown, printed and exported in."""
+        return self.order_by(*Item.ORDER)
+
+
 class Item(ChecklistContent):
     checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
     section = models.ForeignKey(
@@ -248,6 +257,10 @@ class Item(ChecklistContent):
     green_descriptor = models.TextField("what Green looks like", blank=True)
     order = models.PositiveIntegerField(default=0)
 
+    ORDER = ("order", "code")  # ItemQuerySet.in_order and sort_key, which must agree
+
+    objects = ItemQuerySet.as_manager()
+
     class Meta:
         ordering = ["checklist", "order", "code"]
         constraints = [
@@ -258,6 +271,10 @@ class Item(ChecklistContent):
 
     def __str__(self) -> str:
         return f"{self.code} {self.statement}"
+
+    def sort_key(self) -> tuple[int, str]:
+        """For sorting items already loaded, in ItemQuerySet.in_order's order."""
+        return (self.order, self.code)
 
     def clean(self) -> None:
         super().clean()

@@ -64,9 +64,9 @@ def long_rows(*, data: reports.RoundData) -> Iterator[list[Any]]:
     the answer is submitted, in progress or not started (rag `unrated`)."""
     ratings = {
         (rating.assessment_id, rating.item_id): rating
-        for rating in Rating.objects.filter(assessment__round=data.round)
-        .select_related("updated_by")
-        .order_by()
+        for rating in Rating.objects.filter(assessment__round=data.round).select_related(
+            "updated_by"
+        )
     }
     partnership, round_name = data.round.partnership.name, data.round.name
     for row in data.rows:

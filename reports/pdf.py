@@ -176,8 +176,7 @@ def team_report(*, assessment: Assessment) -> bytes:
     data = reports.round_data(round=assessment.round)
     results = {result.item.pk: result for result in reports.item_results(data=data)}
     ratings = sorted(
-        assessment.ratings.select_related("item").order_by(),
-        key=lambda rating: (rating.item.order, rating.item.code),
+        assessment.ratings.select_related("item"), key=lambda rating: rating.item.sort_key()
     )
     return render(
         "reports/team_report.html",

@@ -100,7 +100,7 @@ class TeamRow:
 
     @property
     def submitted(self) -> bool:
-        return self.status == Assessment.Status.SUBMITTED
+        return self.assessment is not None and self.assessment.is_counted
 
     @property
     def label(self) -> str:
@@ -202,7 +202,7 @@ def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
     the round (an inactive team that answered still counts).
     """
     filters = filters or Filters()
-    items = list(round.checklist.items.select_related("section").order_by("order", "code"))
+    items = list(round.checklist.items.select_related("section").in_order())
     assessments = {
         assessment.team_id: assessment
         for assessment in Assessment.objects.filter(round=round).select_related("submitted_by")
@@ -214,15 +214,12 @@ def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
     )
     teams = filters.apply([t for t in teams if t.is_active or t.pk in assessments])
     submitted_ids = [
-        assessments[t.pk].pk
-        for t in teams
-        if t.pk in assessments and assessments[t.pk].status == Assessment.Status.SUBMITTED
+        assessments[t.pk].pk for t in teams if t.pk in assessments and assessments[t.pk].is_counted
     ]
     ratings_by_assessment: dict[int, list[SubmittedRating]] = defaultdict(list)
     rows_of_values = (
         Rating.objects.filter(assessment_id__in=submitted_ids)
         .exclude(rag=Rag.UNRATED)
-        .order_by()
         .values_list("assessment_id", "item_id", "rag", "evidence", "next_step")
     )
     for values in rows_of_values:
@@ -230,7 +227,7 @@ def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
     rows = []
     for team in teams:
         assessment = assessments.get(team.pk)
-        submitted = assessment is not None and assessment.status == Assessment.Status.SUBMITTED
+        submitted = assessment is not None and assessment.is_counted
         ratings = (
             {
                 r.item_id: r.rag
@@ -335,13 +332,12 @@ def movement(*, data: RoundData) -> MovementReport:
         return MovementReport(None, [ItemMovement(item, is_new=True) for item in data.items], [])
     before: dict[tuple[int, str], str] = {
         (team_id, code): rag
-        for team_id, code, rag in Rating.objects.filter(
+        for team_id, code, rag in Rating.objects.counted()
+        .filter(
             assessment__round=previous,
-            assessment__status=Assessment.Status.SUBMITTED,
             assessment__team_id__in=[row.team.pk for row in data.rows],
         )
         .exclude(rag=Rag.UNRATED)
-        .order_by()
         .values_list("assessment__team_id", "item__code", "rag")
     }
     previous_codes = {code for _, code in before}
