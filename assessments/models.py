@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from checklists.models import Checklist, Item, Rag
@@ -101,6 +102,25 @@ class Round(models.Model):
             raise ValidationError({"closes_on": "The closing date must be after the opening date."})
         if self.checklist_id and self.checklist.status == Checklist.Status.DRAFT:
             raise ValidationError({"checklist": "Publish the checklist before starting a round."})
+        overlapping = self.overlapping().first()
+        if overlapping is not None:
+            raise ValidationError(
+                f"{overlapping.name} already runs from {date_format(overlapping.opens_on)} to "
+                f"{date_format(overlapping.closes_on)} for this partnership and checklist. "
+                "Rounds of one checklist must not overlap, or teams would be asked twice: "
+                "choose dates outside it, or change that round."
+            )
+
+    def overlapping(self) -> RoundQuerySet:
+        """The partnership's other rounds of the same checklist whose dates meet this one's."""
+        if not (self.partnership_id and self.checklist_id and self.opens_on and self.closes_on):
+            return Round.objects.none()
+        return Round.objects.filter(
+            partnership_id=self.partnership_id,
+            checklist__name=self.checklist.name,
+            opens_on__lte=self.closes_on,
+            closes_on__gte=self.opens_on,
+        ).exclude(pk=self.pk)
 
     @property
     def is_open(self) -> bool:

@@ -232,13 +232,22 @@ def _entries(
 
 
 def _by_section(entries: list[Entry]) -> list[tuple[Section | None, list[Entry]]]:
-    groups: list[tuple[Section | None, list[Entry]]] = []
-    for entry in entries:
+    """Each section once, in the checklist's section order, with its items in checklist order;
+    items in no section come last. (Grouping runs of item order showed a section twice
+    wherever sections' items interleave, as the toolkit's do.)"""
+    groups: dict[int | None, tuple[Section | None, list[Entry]]] = {}
+    for entry in sorted(entries, key=lambda entry: entry.item.sort_key()):
         section = entry.item.section
-        if not groups or groups[-1][0] != section:
-            groups.append((section, []))
-        groups[-1][1].append(entry)
-    return groups
+        key = section.pk if section is not None else None
+        groups.setdefault(key, (section, []))[1].append(entry)
+    return sorted(
+        groups.values(),
+        key=lambda group: (
+            group[0] is None,
+            group[0].order if group[0] else 0,
+            group[0].pk if group[0] else 0,
+        ),
+    )
 
 
 def _render_form(

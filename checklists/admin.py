@@ -136,11 +136,6 @@ class ChecklistAdmin(LockedChecklistAdminMixin, admin.ModelAdmin):
         new_version = self.admin_site.admin_view(require_POST(self.new_version_view))
         return [
             path("<int:pk>/new-version/", new_version, name="checklists_checklist_new_version"),
-            path(
-                "<int:pk>/publish/",
-                self.admin_site.admin_view(require_POST(self.publish_view)),
-                name="checklists_checklist_publish",
-            ),
             *super().get_urls(),
         ]
 
@@ -151,11 +146,14 @@ class ChecklistAdmin(LockedChecklistAdminMixin, admin.ModelAdmin):
         messages.success(request, f"Created {draft}. Edit it here, then publish it.")
         return redirect("admin:checklists_checklist_change", draft.pk)
 
-    def publish_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        checklist = get_object_or_404(Checklist, pk=pk)
-        if super(LockedChecklistAdminMixin, self).has_change_permission(request, checklist):
-            self._publish_one(request, checklist)
-        return redirect("admin:checklists_checklist_change", pk)
+    def response_change(self, request: HttpRequest, obj: Checklist) -> HttpResponse:
+        """"Save and publish" is a button of the change form itself: the admin has saved the
+        edits (checklist, sections and items) before this runs, so none is dropped; a form
+        with errors never gets here, so nothing is published until it is put right."""
+        if "_publish" in request.POST:
+            self._publish_one(request, obj)
+            return redirect("admin:checklists_checklist_change", obj.pk)
+        return super().response_change(request, obj)
 
     def _publish_one(self, request: HttpRequest, checklist: Checklist) -> None:
         try:

@@ -151,9 +151,15 @@ class Checklist(models.Model):
         problems = self.publication_problems()
         if problems:
             raise ValidationError(problems, code="not_publishable")
-        self.status = self.Status.PUBLISHED
-        self.published_at = timezone.now()
-        self.save(update_fields=["status", "published_at"])
+        with transaction.atomic():
+            # One published version per checklist: the one before retires (rounds keep it).
+            for earlier in Checklist.objects.filter(
+                name=self.name, status=self.Status.PUBLISHED
+            ).exclude(pk=self.pk):
+                earlier.retire()
+            self.status = self.Status.PUBLISHED
+            self.published_at = timezone.now()
+            self.save(update_fields=["status", "published_at"])
 
     def retire(self) -> None:
         if self.status != self.Status.PUBLISHED:

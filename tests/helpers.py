@@ -1,6 +1,7 @@
 """Small builders for the objects tests need; each takes only what a test cares about."""
 
 import datetime
+from html.parser import HTMLParser
 from typing import Any
 
 from django.test import Client
@@ -158,3 +159,49 @@ def sign_in(client: Client, user: User) -> None:
     session[DEVICE_ID_SESSION_KEY] = app.persistent_id
     session.pop(two_factor.PENDING_KEY, None)
     session.save()
+
+
+class _FormReader(HTMLParser):
+    """What a browser would post from the page's forms if nothing were changed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in {"submit", "button", "file"}:
+            if a.get("type") in {"checkbox", "radio"}:
+                if "checked" in a:
+                    self.fields[name] = a.get("value", "on")
+            else:
+                self.fields[name] = a.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+            self.fields.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def posted_as_is(page: str) -> dict[str, str]:
+    """The fields of the page's forms as a browser would post them unchanged (admin pages)."""
+    reader = _FormReader()
+    reader.feed(page)
+    reader.fields.pop("csrfmiddlewaretoken", None)
+    return reader.fields

@@ -1,5 +1,7 @@
 """The admin site: every model's pages work for administrators and are closed to everyone else."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
@@ -8,11 +10,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import User
-from assessments.models import Assessment, Rating
+from assessments.models import Assessment, Rating, Round
 from checklists.models import Checklist, Item
 
 from .conftest import World
-from .helpers import PASSWORD, form_data, make_user, sign_in
+from .helpers import PASSWORD, form_data, make_checklist, make_user, posted_as_is, sign_in
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
@@ -329,3 +331,72 @@ def test_a_person_named_in_ratings_or_history_is_deactivated_never_deleted(
     delete = reverse("admin:accounts_user_delete", args=[newcomer.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 302
     assert not User.objects.filter(pk=newcomer.pk).exists()
+
+
+def test_rounds_of_one_checklist_cannot_overlap_and_the_admin_says_why(
+    client: Client, world: World
+) -> None:
+    sign_in(client, world.staff)
+    existing = world.round
+    other_checklist = make_checklist(name="Speech and language checklist")
+
+    def add(name: str, opens: object, closes: object, checklist: Checklist) -> str:
+        response = client.post(
+            reverse("admin:assessments_round_add"),
+            {
+                "partnership": world.partnership.pk,
+                "checklist": checklist.pk,
+                "name": name,
+                "opens_on": str(opens),
+                "closes_on": str(closes),
+            },
+        )
+        return response.text if response.status_code == 200 else ""
+
+    page = add(
+        "Overlap", existing.closes_on, existing.closes_on + timedelta(days=30), world.checklist
+    )
+    assert f"{existing.name} already runs from" in page
+    assert "Rounds of one checklist must not overlap" in page
+    assert not Round.objects.filter(name="Overlap").exists()
+    # The day after it closes is fine, and so is another checklist on the same dates.
+    day_after = existing.closes_on + timedelta(days=1)
+    assert add("Next", day_after, day_after + timedelta(days=30), world.checklist) == ""
+    assert add("Speech", existing.opens_on, existing.closes_on, other_checklist) == ""
+    assert Round.objects.filter(name__in=["Next", "Speech"]).count() == 2
+
+
+def test_save_and_publish_keeps_the_edits_and_retires_the_version_in_use(
+    client: Client, world: World
+) -> None:
+    sign_in(client, world.staff)
+    draft = world.checklist.new_draft_version()
+    url = reverse("admin:checklists_checklist_change", args=[draft.pk])
+    page = client.get(url).text
+    assert 'name="_publish"' in page
+    data = posted_as_is(page)
+    data["introduction"] = "Edited just before publishing"
+    data["items-0-statement"] = "Reworded just before publishing"
+    response = client.post(url, {**data, "_publish": "Save and publish"}, follow=True)
+    assert f"Published {Checklist.objects.get(pk=draft.pk)}" in response.text
+    draft.refresh_from_db()
+    assert draft.status == Checklist.Status.PUBLISHED
+    assert draft.introduction == "Edited just before publishing"
+    assert draft.items.filter(statement="Reworded just before publishing").exists()
+    world.checklist.refresh_from_db()
+    assert world.checklist.status == Checklist.Status.RETIRED
+    world.round.refresh_from_db()
+    assert world.round.checklist_id == world.checklist.pk  # the running round keeps its version
+
+
+def test_save_and_publish_with_a_mistake_publishes_nothing(client: Client, world: World) -> None:
+    sign_in(client, world.staff)
+    draft = world.checklist.new_draft_version()
+    url = reverse("admin:checklists_checklist_change", args=[draft.pk])
+    data = posted_as_is(client.get(url).text)
+    data["name"] = ""
+    response = client.post(url, {**data, "_publish": "Save and publish"})
+    assert response.status_code == 200
+    assert "This field is required" in response.text
+    draft.refresh_from_db()
+    assert draft.status == Checklist.Status.DRAFT

@@ -83,3 +83,33 @@ def test_demo_data_refuses_a_production_database_and_loads_nothing(settings: Any
     settings.DEBUG = True  # make run: development settings need no flag
     call_command("load_demo_data", verbosity=0)
     assert User.objects.filter(email="admin@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_each_section_appears_once_with_its_items_in_checklist_order(client: Client) -> None:
+    # The toolkit's sections interleave in item order (W07 and W08 are in different sections,
+    # W09 is back in the first): each section must still be one heading with all its items.
+    call_command("load_demo_data", throwaway_database=True, verbosity=0)
+    assert signs_in(client, "practitioner@example.org", "demo-toolkit-2026")
+    practitioner = User.objects.get(email="practitioner@example.org")
+    assessment = Assessment.objects.filter(
+        team__memberships__user=practitioner, round__closes_on__gte="2000-01-01"
+    ).latest("round__opens_on")
+    expected = [
+        ("Understanding development", ["W01", "W02", "W03"]),
+        ("Relationships", ["W04", "W05", "W06"]),
+        ("Practice and supervision", ["W07", "W09", "W10"]),
+        ("Working together", ["W08", "W11"]),
+    ]
+    for url in (f"/assessments/{assessment.pk}/", f"/assessments/{assessment.pk}/check/"):
+        page = client.get(url).text
+        for title, _codes in expected:
+            assert page.count(f">{title}</h2>") == 1, (url, title)
+        headings = [page.index(f">{title}</h2>") for title, _ in expected]
+        assert headings == sorted(headings), url
+        for (_, codes), start, end in zip(
+            expected, headings, [*headings[1:], len(page)], strict=True
+        ):
+            positions = [page.find(f"{code}", start, end) for code in codes]
+            assert -1 not in positions, (url, codes)
+            assert positions == sorted(positions), (url, codes)
