@@ -19,11 +19,13 @@ install: check-python
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen --python $$($(PYTHON) -c 'import sys; print(sys.executable)')
 
+PORT ?= 8000
+
 run: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo_data
-	@echo "Serving on http://127.0.0.1:8000 (stop with Ctrl+C)"
-	$(MANAGE) runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:$(PORT) (stop with Ctrl+C)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint: install
 	.venv/bin/ruff check .
