@@ -147,7 +147,7 @@ class ChecklistAdmin(LockedChecklistAdminMixin, admin.ModelAdmin):
         return redirect("admin:checklists_checklist_change", draft.pk)
 
     def response_change(self, request: HttpRequest, obj: Checklist) -> HttpResponse:
-        """"Save and publish" is a button of the change form itself: the admin has saved the
+        """ "Save and publish" is a button of the change form itself: the admin has saved the
         edits (checklist, sections and items) before this runs, so none is dropped; a form
         with errors never gets here, so nothing is published until it is put right."""
         if "_publish" in request.POST:

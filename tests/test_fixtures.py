@@ -113,3 +113,23 @@ def test_each_section_appears_once_with_its_items_in_checklist_order(client: Cli
             positions = [page.find(f"{code}", start, end) for code in codes]
             assert -1 not in positions, (url, codes)
             assert positions == sorted(positions), (url, codes)
+
+
+@pytest.mark.django_db
+def test_demo_assessments_are_made_the_way_the_app_makes_them() -> None:
+    # Through start, save_answers and submit: the history names who did each step, a submitted
+    # assessment has every item rated, and an in-progress one has no submitter.
+    call_command("load_demo_data", throwaway_database=True, verbosity=0)
+    assessments = Assessment.objects.select_related("team").prefetch_related("ratings")
+    assert assessments.count() > 20
+    for assessment in assessments:
+        members = set(assessment.team.memberships.values_list("user_id", flat=True))
+        steps = assessment.history.order_by("history_date")
+        assert steps.last().status == assessment.status
+        assert {step.history_user_id for step in steps.exclude(history_user=None)} <= members
+        if assessment.is_submitted:
+            assert steps.filter(status="submitted", history_user_id__in=members).exists()
+            assert assessment.submitted_by_id in members
+            assert all(rating.is_rated for rating in assessment.ratings.all())
+        else:
+            assert assessment.submitted_by_id is None

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.two_factor import DEMO_KEY
-from assessments.models import Assessment, Rating, Round
+from assessments.models import Answer, Assessment, Round
 from checklists.models import Checklist, Item, Rag
 from partnerships.models import (
     Organisation,
@@ -222,21 +222,15 @@ class Command(BaseCommand):
         hv_north = next(team for team in teams if team.name == "Health Visiting North")
         TeamMembership.objects.create(user=practitioner, team=hv_north)
 
+        # Every assessment is made as the app makes one (start, save, submit), so the demo holds
+        # only states the app can produce. Last year's round is filled while open, then closes.
         previous = Round.objects.create(
             partnership=partnership,
             checklist=checklist,
             name=f"{today.year - 1} workforce self-assessment",
             opens_on=today - datetime.timedelta(days=400),
-            closes_on=today - datetime.timedelta(days=330),
+            closes_on=today + datetime.timedelta(days=1),
         )
-        current = Round.objects.create(
-            partnership=partnership,
-            checklist=checklist,
-            name=f"{today.year} workforce self-assessment",
-            opens_on=today - datetime.timedelta(days=30),
-            closes_on=today + datetime.timedelta(days=45),
-        )
-
         previous_rags: dict[tuple[int, int], Rag] = {}
         for team in teams:
             rater = team.memberships.get(is_team_lead=True).user
@@ -245,6 +239,15 @@ class Command(BaseCommand):
                 {(team.pk, item.pk): rag for item, rag in zip(items, rags, strict=True)}
             )
             self._assessment(rng, previous, team, items, rags, rater, submitted=True)
+        Round.objects.filter(pk=previous.pk).update(closes_on=today - datetime.timedelta(days=330))
+        previous.refresh_from_db()
+        current = Round.objects.create(
+            partnership=partnership,
+            checklist=checklist,
+            name=f"{today.year} workforce self-assessment",
+            opens_on=today - datetime.timedelta(days=30),
+            closes_on=today + datetime.timedelta(days=45),
+        )
 
         for team in teams:
             progress = CURRENT_PROGRESS.get(team.name)
@@ -306,26 +309,20 @@ class Command(BaseCommand):
         submitted_at = timezone.make_aware(
             datetime.datetime.combine(finished_on, datetime.time(14, 30))
         )
-        assessment = Assessment.objects.create(
-            team=team,
-            round=round_,
-            status=Assessment.Status.SUBMITTED if submitted else Assessment.Status.IN_PROGRESS,
-            version=1,
-            submitted_at=submitted_at if submitted else None,
-            submitted_by=rater if submitted else None,
-        )
-        for item, rag in zip(items, rags, strict=True):
-            rated = rag != Rag.UNRATED
-            rating = Rating(
-                assessment=assessment,
-                item=item,
+        assessment = Assessment.start(team=team, round=round_)
+        answers = {
+            item.pk: Answer(
                 rag=rag,
-                evidence=rng.choice(EVIDENCE[rag]) if rated else "",
-                next_step=rng.choice(NEXT_STEPS[rag]) if rated else "",
-                updated_by=rater if rated else None,
+                evidence=rng.choice(EVIDENCE[rag]) if rag != Rag.UNRATED else "",
+                next_step=rng.choice(NEXT_STEPS[rag]) if rag != Rag.UNRATED else "",
             )
-            rating._history_user = rater  # type: ignore[attr-defined]  # no request here
-            rating.save()
-        # auto_now stamps today; the demo's history should read as it would have happened.
+            for item, rag in zip(items, rags, strict=True)
+        }
+        assessment.save_answers(answers, version=assessment.version, by=rater)
+        if submitted:
+            assessment.submit(by=rater)
+        # The methods stamp today; the demo's dates should read as they would have happened.
         assessment.ratings.update(updated_at=submitted_at)
-        Assessment.objects.filter(pk=assessment.pk).update(updated_at=submitted_at)
+        Assessment.objects.filter(pk=assessment.pk).update(
+            updated_at=submitted_at, submitted_at=submitted_at if submitted else None
+        )
