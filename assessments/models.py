@@ -23,7 +23,7 @@ from partnerships.models import (
     Team,
     TeamMembership,
     led_partnerships,
-    sees_every_partnership,
+    reads_every_partnership,
 )
 
 from .text import normalise_line_breaks
@@ -58,12 +58,12 @@ class RoundQuerySet(models.QuerySet["Round"]):
 
     def reported_to(self, user: User) -> RoundQuerySet:
         """Rounds whose results the person may read: those of partnerships they lead, or every
-        round with the explicit permission."""
-        if sees_every_partnership(user):
-            return self.all()
+        round with the explicit permission to read every partnership's."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(partnership__in=led_partnerships(user))
+        return self.filter(
+            Q(partnership__in=led_partnerships(user)) | reads_every_partnership(user)
+        )
 
 
 class Round(models.Model):
@@ -201,6 +201,14 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def visible_to(self, user: User) -> AssessmentQuerySet:
         """Their own teams' assessments, and every one in the partnerships they lead."""
         return self.with_roles_of(user).filter(Q(is_member=True) | Q(is_lead=True))
+
+    def readable_by(self, user: User) -> AssessmentQuerySet:
+        """What the person may read: visible_to, and every assessment with the permission to
+        read every partnership's results (read-only: changing takes membership). The one rule
+        for the assessment pages and the team report alike."""
+        return self.with_roles_of(user).filter(
+            Q(is_member=True) | Q(is_lead=True) | reads_every_partnership(user)
+        )
 
     def led_by(self, user: User) -> AssessmentQuerySet:
         return self.with_roles_of(user).filter(Q(is_lead=True))

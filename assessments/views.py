@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from checklists.models import Item, Rag, Section
-from partnerships.models import Partnership, Team, sees_every_partnership
+from partnerships.models import Partnership, Team
 
 from .forms import ConflictChoiceForm, PageForm, RatingForm, ReopenForm
 from .history import assessment_changes
@@ -67,13 +67,9 @@ def scoped_or_404[M: Model](queryset: QuerySet[M], pk: int) -> M:
 
 
 def assessment_for(user: User, pk: int) -> Assessment:
-    """An assessment the person may see: their own teams', any in a partnership they lead, or
-    any at all with the permission to read every partnership's results (read-only). The
-    permission is looked up only when the roles do not already let the person in."""
-    assessment = one(Assessment.objects.visible_to(user).for_page(), pk)
-    if assessment is None and sees_every_partnership(user):
-        assessment = one(Assessment.objects.with_roles_of(user).for_page(), pk)
-    return assessment or not_found(Assessment, pk)
+    """An assessment the person may read (AssessmentQuerySet.readable_by): one query, the
+    permission to read every partnership's results checked inside it."""
+    return scoped_or_404(Assessment.objects.readable_by(user).for_page(), pk)
 
 
 def changeable_assessment_for(user: User, pk: int) -> Assessment:

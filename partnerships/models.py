@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, Q
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -199,6 +200,23 @@ SEE_EVERY_PARTNERSHIP = "partnerships.view_every_partnership"
 def sees_every_partnership(user: User) -> bool:
     """An explicit permission (superusers have every permission); never is_staff alone."""
     return user.is_authenticated and user.has_perm(SEE_EVERY_PARTNERSHIP)
+
+
+def reads_every_partnership(user: User) -> Q:
+    """sees_every_partnership as a condition for a query, so that a queryset can hold the whole
+    rule of who may read what, at no extra query: the permission held directly or through a
+    group, or a superuser. Never is_staff alone."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q(pk__isnull=False)  # always true (an empty Q() would vanish from an OR)
+    app_label, codename = SEE_EVERY_PARTNERSHIP.split(".")
+    held = Permission.objects.filter(
+        Q(user=user) | Q(group__user=user),
+        codename=codename,
+        content_type__app_label=app_label,
+    )
+    return Q(Exists(held))
 
 
 def led_partnerships(user: User) -> models.QuerySet[PartnershipLead, Any]:

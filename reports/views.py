@@ -12,8 +12,7 @@ from django.shortcuts import render
 
 from accounts.models import User
 from assessments.models import Round
-from assessments.views import SignedInRequest, assessment_for, not_found, one
-from partnerships.models import Partnership, sees_every_partnership
+from assessments.views import SignedInRequest, assessment_for, scoped_or_404
 
 from . import exports, pdf, reports
 from .forms import ReportFilterForm
@@ -24,11 +23,9 @@ security = logging.getLogger("imh.security")
 
 def _round_for_reports(user: User, round_id: int) -> Round:
     """A round whose partnership the person leads, or any with the explicit permission."""
-    rounds = Round.objects.select_related("partnership", "checklist")
-    round_ = one(rounds.filter(partnership__in=Partnership.objects.led_by(user)), round_id)
-    if round_ is None and sees_every_partnership(user):
-        round_ = one(rounds, round_id)
-    return round_ or not_found(Round, round_id)
+    return scoped_or_404(
+        Round.objects.reported_to(user).select_related("partnership", "checklist"), round_id
+    )
 
 
 def _report_data(request: SignedInRequest, round_id: int) -> reports.RoundData:
