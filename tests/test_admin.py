@@ -400,3 +400,19 @@ def test_save_and_publish_with_a_mistake_publishes_nothing(client: Client, world
     assert "This field is required" in response.text
     draft.refresh_from_db()
     assert draft.status == Checklist.Status.DRAFT
+
+
+def test_the_admin_change_password_link_opens_the_services_own_page(
+    client: Client, world: World
+) -> None:
+    sign_in(client, world.staff)
+    response = client.get(reverse("admin:password_change"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change")
+    page = client.get(response["Location"]).text
+    assert "Change password</button>" in page or 'value="Change password"' in page
+
+
+def test_admin_pages_carry_the_services_icon(client: Client, world: World) -> None:
+    sign_in(client, world.staff)
+    assert "images/favicon.svg" in client.get(reverse("admin:index")).text
