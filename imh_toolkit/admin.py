@@ -35,7 +35,9 @@ class SecondFactorAdminSite(admin.AdminSite):
             return redirect(next_url)
         raise PermissionDenied
 
-    def password_change(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    def password_change(  # type: ignore[override]  # a redirect, not a TemplateResponse
+        self, request: HttpRequest, extra_context: object = None
+    ) -> HttpResponse:
         """The service's own page (GOV.UK form, current password, other devices signed out);
         the admin's would render it without its button."""
         return redirect("password_change")
