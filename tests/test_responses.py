@@ -147,3 +147,10 @@ def test_the_server_entry_point_passes_ordinary_requests_through(db: None) -> No
     body = b"".join(application(environ, lambda status, headers: answers.append(status)))
     assert answers == ["200 OK"]
     assert body == b"ok"
+
+
+def test_pages_declare_the_language_they_are_in(client: Client, db: None) -> None:
+    # From the active language (LocaleMiddleware, LANGUAGES), as a BCP 47 tag.
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="cy, fr;q=0.5")
+    assert '<html lang="en-GB"' in response.text  # Welsh is not offered yet: English
+    assert "Accept-Language" in response["Vary"]

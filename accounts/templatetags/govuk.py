@@ -14,3 +14,10 @@ def form_errors(form: forms.BaseForm) -> list[tuple[str, str]]:
     for field in fields:
         pairs.extend((f"#{field.auto_id}", str(error)) for error in field.errors)
     return pairs
+
+
+@register.filter
+def language_tag(code: str) -> str:
+    """Django's language code as the BCP 47 tag pages and PDFs declare: 'en-gb' -> 'en-GB'."""
+    language, _, region = code.partition("-")
+    return f"{language}-{region.upper()}" if region else language
