@@ -1,7 +1,10 @@
 """Tenant isolation: every route that takes an identifier answers 404 to people outside its scope.
 
-The walk below finds every URL pattern with a parameter. A new route without a case here fails
-`test_every_route_with_an_identifier_has_an_access_case`, so isolation cannot be forgotten.
+The walk below finds every URL pattern with a parameter, whatever kind of object it names
+(an assessment, a round, a team in a round, and whatever later routes add). A new route without a
+case here fails `test_every_route_with_an_identifier_has_an_access_case`, so isolation cannot be
+forgotten. A case says how to make the route's URL from its object, and who must and must not
+reach which objects.
 """
 
 from collections.abc import Callable, Iterator
@@ -13,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
-from assessments.models import Assessment, Rating
+from assessments.models import Assessment, Rating, Round
 
 from .conftest import World
 from .helpers import rate_all, sign_in
@@ -25,13 +28,21 @@ EXEMPT = {
 }
 
 
+@dataclass(frozen=True)
+class TeamInRound:
+    """What the start route names: a team, and the round it would start in."""
+
+    team_id: int
+    round_id: int
+
+
 @dataclass
 class Case:
     """Who must get a 404 for which objects, and who must not (so the 404 means something)."""
 
-    kwargs: Callable[[Assessment], dict[str, int]]
-    denied: Callable[[World], list[tuple[User, Assessment]]]
-    allowed: Callable[[World], list[tuple[User, Assessment]]]
+    kwargs: Callable[[Any], dict[str, int]]
+    denied: Callable[[World], list[tuple[User, Any]]]
+    allowed: Callable[[World], list[tuple[User, Any]]]
 
 
 def _names(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -61,8 +72,8 @@ def _by_pk(assessment: Assessment) -> dict[str, int]:
     return {"pk": assessment.pk}
 
 
-def _team_and_round(assessment: Assessment) -> dict[str, int]:
-    return {"team_id": assessment.team_id, "round_id": assessment.round_id}
+def _team_and_round(target: Assessment | TeamInRound) -> dict[str, int]:
+    return {"team_id": target.team_id, "round_id": target.round_id}
 
 
 def _members_only(world: World) -> list[tuple[User, Assessment]]:
@@ -128,31 +139,47 @@ def _member(world: World) -> list[tuple[User, Assessment]]:
     return [(world.practitioner, _mine(world))]
 
 
-def _round_of(assessment: Assessment) -> dict[str, int]:
-    return {"round_id": assessment.round_id}
+def _round(round_: Round) -> dict[str, int]:
+    return {"round_id": round_.pk}
 
 
-def _not_leads(world: World) -> list[tuple[User, Assessment]]:
+def _not_leads(world: World) -> list[tuple[User, Round]]:
     return [
-        (world.practitioner, _mine(world)),  # a member, not a lead
-        (world.lead, _outsider(world)),
-        (world.outsider, _mine(world)),
-        (world.staff_without_rights, _mine(world)),  # the admin site is not the results
-        (world.staff_without_rights, _outsider(world)),
-        (world.user_admin, _mine(world)),
+        (world.practitioner, world.round),  # a member, not a lead
+        (world.lead, world.outsider_round),
+        (world.outsider, world.round),
+        (world.staff_without_rights, world.round),  # the admin site is not the results
+        (world.staff_without_rights, world.outsider_round),
+        (world.user_admin, world.round),
     ]
 
 
-def _leads_and_readers(world: World) -> list[tuple[User, Assessment]]:
+def _leads_and_readers(world: World) -> list[tuple[User, Round]]:
     return [
-        (world.lead, _mine(world)),
-        (world.staff, _outsider(world)),  # a superuser holds every permission
-        (world.reader, _mine(world)),
-        (world.reader, _outsider(world)),
+        (world.lead, world.round),
+        (world.staff, world.outsider_round),  # a superuser holds every permission
+        (world.reader, world.round),
+        (world.reader, world.outsider_round),
     ]
 
 
-REPORT_CASE = Case(_round_of, _not_leads, _leads_and_readers)
+def _teams_in_rounds_not_theirs(world: World) -> list[tuple[User, TeamInRound]]:
+    """Starting takes membership of the team, and a round of the team's own partnership."""
+    mine, other = world.team.pk, world.other_team.pk
+    return [
+        (world.practitioner, TeamInRound(other, world.round.pk)),
+        (world.practitioner, TeamInRound(world.outsider_team.pk, world.outsider_round.pk)),
+        (world.practitioner, TeamInRound(mine, world.outsider_round.pk)),  # not its partnership
+        (world.lead, TeamInRound(mine, world.round.pk)),
+        (world.outsider, TeamInRound(mine, world.round.pk)),
+        (world.staff, TeamInRound(mine, world.round.pk)),
+        (world.staff_without_rights, TeamInRound(mine, world.round.pk)),
+        (world.user_admin, TeamInRound(mine, world.round.pk)),
+        (world.reader, TeamInRound(mine, world.round.pk)),
+    ]
+
+
+REPORT_CASE = Case(_round, _not_leads, _leads_and_readers)
 
 CASES: dict[str, Case] = {
     "reports:dashboard": REPORT_CASE,
@@ -177,7 +204,11 @@ CASES: dict[str, Case] = {
             (w.reader, _outsider(w)),
         ],
     ),
-    "assessments:start": Case(_team_and_round, _members_only, _member),
+    "assessments:start": Case(
+        _team_and_round,
+        _teams_in_rounds_not_theirs,
+        lambda w: [(w.practitioner, TeamInRound(w.team.pk, w.round.pk))],
+    ),
     "assessments:edit": Case(_by_pk, _visible, _readers),
     "assessments:save": Case(_by_pk, _members_only, _member),
     "assessments:copy-previous": Case(_by_pk, _members_only, _member),
@@ -221,10 +252,12 @@ def test_people_outside_the_scope_get_404_and_change_nothing(
 ) -> None:
     case = CASES[route]
     before = _snapshot()
-    for user, assessment in case.denied(started):
+    for user, target in case.denied(started):
         sign_in(client, user)
-        url = reverse(route, kwargs=case.kwargs(assessment))
-        post_data = {**rate_all(assessment, "red"), "reason": "Because", "action": "save"}
+        url = reverse(route, kwargs=case.kwargs(target))
+        post_data = {"reason": "Because", "action": "save"}
+        if isinstance(target, Assessment):
+            post_data.update(rate_all(target, "red"))
         assert client.get(url).status_code in {404, 405}, (route, user.email, "GET")
         assert client.post(url, post_data).status_code == 404, (route, user.email, "POST")
     assert _snapshot() == before
@@ -233,11 +266,11 @@ def test_people_outside_the_scope_get_404_and_change_nothing(
 @pytest.mark.parametrize("route", sorted(CASES))
 def test_people_inside_the_scope_are_let_in(client: Client, started: World, route: str) -> None:
     case = CASES[route]
-    for user, assessment in case.allowed(started):
+    for user, target in case.allowed(started):
         sign_in(client, user)
-        url = reverse(route, kwargs=case.kwargs(assessment))
+        url = reverse(route, kwargs=case.kwargs(target))
         method = client.post if route in {"assessments:start", "assessments:save"} else client.get
-        response = method(url, {"version": assessment.version})
+        response = method(url, {"version": getattr(target, "version", 0)})
         assert response.status_code != 404, (route, user.email)
 
 
@@ -251,9 +284,9 @@ def test_unknown_identifiers_answer_404_in_our_style(client: Client, started: Wo
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client: Client, started: World) -> None:
-    assessment = _mine(started)
     for route, case in CASES.items():
-        response = client.get(reverse(route, kwargs=case.kwargs(assessment)))
+        _, target = case.allowed(started)[0]
+        response = client.get(reverse(route, kwargs=case.kwargs(target)))
         if response.status_code == 405:
             continue
         assert response.status_code == 302, route
