@@ -1,6 +1,6 @@
 """The sign-in and password pages' forms, laid out in the GOV.UK Design System style."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
@@ -12,9 +12,14 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
 )
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .lockout import client_address
 from .models import PasswordResetRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 EMAIL_LIMIT = 254  # the longest e-mail address there can be (RFC 5321), and our column's size
 
@@ -29,13 +34,14 @@ def _helper(*fields: Field, button: str) -> FormHelper:
 class EmailAuthenticationForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Enter the e-mail address and password of your account. "
-        "Passwords are case-sensitive.",
+        "invalid_login": _(
+            "Enter the e-mail address and password of your account. Passwords are case-sensitive."
+        ),
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Email address"
+        self.fields["username"].label = _("Email address")
         self.fields["username"].widget = forms.EmailInput(
             attrs={"autocomplete": "email", "spellcheck": "false"}
         )
@@ -43,14 +49,16 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.helper = _helper(
             Field.text("username", field_width=20),
             Field.text("password", field_width=20),
-            button="Sign in",
+            button=gettext("Sign in"),
         )
 
     def clean_username(self) -> str:
         email = str(self.cleaned_data["username"]).strip().lower()
         if len(email) > EMAIL_LIMIT:  # refused here, before anything is tried or recorded
             raise forms.ValidationError(
-                f"Enter an email address of {EMAIL_LIMIT} characters or fewer", code="max_length"
+                gettext("Enter an email address of %(limit)d characters or fewer")
+                % {"limit": EMAIL_LIMIT},
+                code="max_length",
             )
         return email
 
@@ -58,8 +66,10 @@ class EmailAuthenticationForm(AuthenticationForm):
 class GdsPasswordResetForm(PasswordResetForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["email"].label = "Email address"
-        self.helper = _helper(Field.text("email", field_width=20), button="Send me a reset link")
+        self.fields["email"].label = _("Email address")
+        self.helper = _helper(
+            Field.text("email", field_width=20), button=gettext("Send me a reset link")
+        )
 
     def get_users(self, email: str) -> Any:
         return super().get_users(email.strip().lower())
@@ -82,32 +92,34 @@ class GdsSetPasswordForm(SetPasswordForm):
         self.helper = _helper(
             Field.text("new_password1", field_width=20),
             Field.text("new_password2", field_width=20),
-            button="Change password",
+            button=gettext("Change password"),
         )
 
 
 class GdsPasswordChangeForm(PasswordChangeForm):
     error_messages = {
         **PasswordChangeForm.error_messages,
-        "password_incorrect": "Your current password is not right. Enter it again",
+        "password_incorrect": _("Your current password is not right. Enter it again"),
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["old_password"].label = "Current password"
+        self.fields["old_password"].label = _("Current password")
         self.fields["old_password"].widget.attrs["autofocus"] = False
         self.helper = _helper(
             Field.text("old_password", field_width=20),
             Field.text("new_password1", field_width=20),
             Field.text("new_password2", field_width=20),
-            button="Change password",
+            button=gettext("Change password"),
         )
 
 
 CODE_LIMIT = 40  # far longer than any code, short enough that nothing is done with a flood
 
 
-def _code_field(label: str, required: str, *, digits_only: bool, **options: Any) -> forms.Field:
+def _code_field(
+    label: "StrOrPromise", required: "StrOrPromise", *, digits_only: bool, **options: Any
+) -> forms.Field:
     attrs = {"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"}
     if digits_only:
         attrs["inputmode"] = "numeric"
@@ -124,35 +136,37 @@ class SecondStepForm(forms.Form):
     """The code from the person's authenticator app, or one of their backup codes."""
 
     code = _code_field(
-        "Code",
-        "Enter the 6-digit code from your authenticator app, or a backup code",
+        _("Code"),
+        _("Enter the 6-digit code from your authenticator app, or a backup code"),
         digits_only=False,  # backup codes have letters
-        help_text="The 6-digit code your authenticator app shows now, or one of your backup "
-        "codes if you do not have the app with you.",
+        help_text=_(
+            "The 6-digit code your authenticator app shows now, or one of your backup codes if "
+            "you do not have the app with you."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.text("code", field_width=10), button="Continue")
+        self.helper = _helper(Field.text("code", field_width=10), button=gettext("Continue"))
 
 
 class NewAppForm(forms.Form):
     """The first code from an app being set up, which proves it holds the secret."""
 
     code = _code_field(
-        "Enter the 6-digit code the app shows",
-        "Enter the 6-digit code from your authenticator app",
+        _("Enter the 6-digit code the app shows"),
+        _("Enter the 6-digit code from your authenticator app"),
         digits_only=True,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.text("code", field_width=5), button="Continue")
+        self.helper = _helper(Field.text("code", field_width=5), button=gettext("Continue"))
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
         if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise forms.ValidationError(
-                "Enter the 6 digits the app shows, like 123456", code="format"
+                gettext("Enter the 6 digits the app shows, like 123456"), code="format"
             )
         return code

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import ngettext
 
 REFRESH_KEY = "_session_refreshed_at"
 STARTED_KEY = "_session_started_at"
@@ -76,7 +77,13 @@ class AbsoluteSessionLifetimeMiddleware:
                 logout(request)
                 messages.info(
                     request,
-                    f"You were signed out because you had been signed in for "
-                    f"{settings.SESSION_MAX_SECONDS // 3600} hours. Sign in again to carry on.",
+                    ngettext(
+                        "You were signed out because you had been signed in for %(hours)d "
+                        "hour. Sign in again to carry on.",
+                        "You were signed out because you had been signed in for %(hours)d "
+                        "hours. Sign in again to carry on.",
+                        settings.SESSION_MAX_SECONDS // 3600,
+                    )
+                    % {"hours": settings.SESSION_MAX_SECONDS // 3600},
                 )
         return self.get_response(request)

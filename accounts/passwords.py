@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 from pwned_passwords_django.api import PwnedPasswords
 from pwned_passwords_django.validators import PwnedPasswordsValidator
 
@@ -47,7 +48,7 @@ class ServiceWordsValidator:
             raise ValidationError(self.get_help_text(), code="password_has_service_words")
 
     def get_help_text(self) -> str:
-        return (
+        return gettext(
             "Your password cannot contain the name of this service or of your partnership, "
             "or your own name or e-mail address."
         )
@@ -63,7 +64,9 @@ class BreachedPasswordValidator(PwnedPasswordsValidator):
         client = PwnedPasswords()
         client.api_endpoint = api_endpoint
         super().__init__(
-            error_message="This password has appeared in a data breach elsewhere, so attackers "
-            "try it first. Choose a different one.",
+            error_message=gettext_lazy(
+                "This password has appeared in a data breach elsewhere, so attackers try it "
+                "first. Choose a different one."
+            ),
             api_client=client,
         )

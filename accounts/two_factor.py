@@ -27,10 +27,10 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.oath import TOTP
@@ -216,11 +216,12 @@ def wait_before_trying(device: Device | None) -> str | None:
         return None
     seconds = max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
     if seconds < 120:
-        return f"{seconds} second{pluralize(seconds)}"
+        return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
     minutes = math.ceil(seconds / 60)
     if minutes < 120:
-        return f"{minutes} minutes"
-    return f"{math.ceil(minutes / 60)} hours"
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours = math.ceil(minutes / 60)
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
 def reset(user: User) -> int:

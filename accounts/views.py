@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -43,8 +44,10 @@ def change_password(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, user)  # this device stays signed in; others do not
         messages.success(
             request,
-            "Your password has been changed. Any other device that was signed in as you has "
-            "been signed out.",
+            gettext(
+                "Your password has been changed. Any other device that was signed in as you "
+                "has been signed out."
+            ),
         )
         return redirect("account")
     return render(request, "registration/password_change_form.html", {"form": form})
@@ -55,7 +58,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
 def sign_out_elsewhere(request: HttpRequest) -> HttpResponse:
     request.user.sign_out_everywhere_else(request)  # type: ignore[union-attr]
     messages.success(
-        request, "You have been signed out of every other device. You are still signed in here."
+        request,
+        gettext("You have been signed out of every other device. You are still signed in here."),
     )
     return redirect("account")
 
@@ -101,19 +105,30 @@ def verify(request: HttpRequest) -> HttpResponse:
             if isinstance(device, BackupCodes):
                 messages.warning(
                     request,
-                    f"You used a backup code. You have {device.remaining()} left: each works "
-                    "once. Make new ones from your account page when you are running out.",
+                    ngettext(
+                        "You used a backup code. You have %(left)d left: each works once. Make "
+                        "new ones from your account page when you are running out.",
+                        "You used a backup code. You have %(left)d left: each works once. Make "
+                        "new ones from your account page when you are running out.",
+                        device.remaining(),
+                    )
+                    % {"left": device.remaining()},
                 )
             return redirect(_onward(request))
         if two_factor.failed(request, user, device):
             return two_factor.locked_out_page(request)
         form.add_error(
             "code",
-            f"You have entered several wrong codes. Wait {wait} before trying again, or use a "
-            "backup code"
+            gettext(
+                "You have entered several wrong codes. Wait %(wait)s before trying again, or "
+                "use a backup code"
+            )
+            % {"wait": wait}
             if wait
-            else "That code is not right. Enter the code your authenticator app shows now (it "
-            "changes every 30 seconds), or a backup code",
+            else gettext(
+                "That code is not right. Enter the code your authenticator app shows now (it "
+                "changes every 30 seconds), or a backup code"
+            ),
         )
     return render(
         request,
@@ -140,12 +155,14 @@ def set_up(request: HttpRequest) -> HttpResponse:
         app = two_factor.proved_app(request, user, form.cleaned_data["code"])
         if app is not None:
             codes = two_factor.replace_app(request, app)
-            messages.success(request, "Your authenticator app is set up.")
+            messages.success(request, gettext("Your authenticator app is set up."))
             return _show_codes(request, codes)
         form.add_error(
             "code",
-            "That code is not right. Check the app shows the IMH workforce toolkit and your "
-            "e-mail address, then enter the code it shows now",
+            gettext(
+                "That code is not right. Check the app shows the IMH workforce toolkit and your "
+                "e-mail address, then enter the code it shows now"
+            ),
         )
     key = two_factor.new_key(request)
     app = TOTPDevice(user=user, key=key)

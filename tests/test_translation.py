@@ -1,0 +1,160 @@
+"""Every string a person reads passes through a translation call, so a Welsh version needs only a
+catalogue. Each page below is rendered under a marker language that wraps every translated
+string in invisible brackets; any visible text left outside them was not marked for translation.
+
+The pages checked grow as templates are converted (issue 9); the header, footer, messages and
+error summary are on every page, so they are checked everywhere.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .conftest import World
+from .helpers import sign_in
+
+OPEN, CLOSE = "\u2068", "\u2069"  # first-strong and pop directional isolates: invisible
+SHOWN_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder"}
+
+
+def _marking(function: Callable[..., str]) -> Callable[..., str]:
+    def marked(*args: Any) -> str:
+        return f"{OPEN}{function(*args)}{CLOSE}"
+
+    return marked
+
+
+@pytest.fixture
+def marker_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.utils.translation import trans_real
+
+    trans: Any = translation._trans  # type: ignore[attr-defined]  # Django's dispatcher
+    for name in ("gettext", "ngettext", "pgettext", "npgettext"):
+        monkeypatch.setattr(trans, name, _marking(getattr(trans_real, name)))
+
+
+class _Shown(HTMLParser):
+    """The text a person sees or hears: text nodes and the attributes screen readers read."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"script", "style", "svg"}:
+            self._hidden += 1
+        for name, value in attrs:
+            if name in SHOWN_ATTRIBUTES and value:
+                self.pieces.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style", "svg"}:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.pieces.append(data)
+
+
+def unmarked_text(page: str, data: tuple[str, ...] = ()) -> list[str]:
+    """Visible text not inside a translated string, minus the given data (names, e-mail
+    addresses: what people typed is not translated) and anything without letters."""
+    parser = _Shown()
+    parser.feed(page)
+    text = "\n".join(parser.pieces)
+    while True:  # translations inside translations: take out the innermost first
+        stripped = re.sub(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}", " ", text)
+        if stripped == text:
+            break
+        text = stripped
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    return [line.strip() for line in text.splitlines() if re.search(r"[^\W\d_]", line)]
+
+
+def test_the_check_finds_an_unmarked_string_and_passes_a_marked_one() -> None:
+    page = f"<p>{OPEN}Sign in{CLOSE}</p><p>Forgotten?</p><img alt='A chart'><script>x</script>"
+    assert unmarked_text(page) == ["Forgotten?", "A chart"]
+    assert unmarked_text(f"<p>{OPEN}Hello {OPEN}Sam{CLOSE}{CLOSE} 42</p>") == []
+
+
+def test_the_marker_language_wraps_templates_and_python_alike(
+    client: Client, db: None, marker_language: None
+) -> None:
+    from django.utils.translation import gettext, gettext_lazy
+
+    assert gettext("Sign in") == f"{OPEN}Sign in{CLOSE}"
+    assert str(gettext_lazy("Sign in")) == f"{OPEN}Sign in{CLOSE}"
+
+
+def _signed_out_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    for name in ("login", "password_reset", "password_reset_done", "password_reset_complete"):
+        yield name, client.get(reverse(name)).text
+    yield "login with errors", client.post(reverse("login"), {"username": "x"}).text
+    yield "page not found", client.get("/no-such-page/").text
+
+
+def _signed_in_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    sign_in(client, world.practitioner)
+    yield "account", client.get(reverse("account")).text
+    yield "change password", client.get(reverse("password_change")).text
+    yield (
+        "change password with errors",
+        client.post(reverse("password_change"), {"old_password": "wrong"}).text,
+    )
+    yield "set up an app", client.get(reverse("two_factor_set_up")).text
+    client.post(reverse("sign_out_elsewhere"))
+    yield "account with a message", client.get(reverse("account")).text
+
+
+def _second_step_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    TOTPDevice.objects.create(user=world.staff, name="App", confirmed=True)
+    client.force_login(world.staff)
+    yield "code", client.get(reverse("two_factor_verify")).text
+    yield "code with an error", client.post(reverse("two_factor_verify"), {"code": "1"}).text
+    sign_in(client, world.staff)
+    yield "backup codes", client.get(reverse("backup_codes")).text
+    yield "new backup codes", client.post(reverse("backup_codes")).text
+
+
+@pytest.mark.parametrize("pages", [_signed_out_pages, _signed_in_pages, _second_step_pages])
+def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(
+    client: Client, world: World, marker_language: None, pages: Callable[..., Any]
+) -> None:
+    people = (world.practitioner, world.staff)
+    data = tuple(value for user in people for value in (user.email, user.full_name) if value)
+    problems = {
+        name: unmarked
+        for name, page in pages(client, world)
+        if (unmarked := unmarked_text(page, data + _codes_on(page)))
+    }
+    assert problems == {}
+
+
+def _codes_on(page: str) -> tuple[str, ...]:
+    """Secrets and codes on the page are data, not words."""
+    return tuple(re.findall(r'class="app-code"[^>]*>([^<]+)<', page))
+
+
+def test_the_messages_can_be_extracted_and_compiled(tmp_path: Any, settings: Any) -> None:
+    # makemessages reads every template and module (a malformed {% blocktranslate %} fails it);
+    # compilemessages turns the catalogue into what Django loads. Into a scratch folder: the
+    # repository's locale/, once there is one, holds only the languages we ship.
+    settings.LOCALE_PATHS = [tmp_path]
+    call_command(
+        "makemessages", locale=["cy"], verbosity=0, ignore_patterns=["staticfiles/*", "locale"]
+    )
+    catalogue = (tmp_path / "cy" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    for marked in ('msgid "Sign in"', 'msgid "Set up an authenticator app"', "backup code"):
+        assert marked in catalogue
+    call_command("compilemessages", locale=["cy"], verbosity=0)
+    assert (tmp_path / "cy" / "LC_MESSAGES" / "django.mo").exists()
