@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext_lazy
 
 from checklists.models import Item, Rag
 
@@ -22,7 +23,10 @@ class PlainTextField(forms.CharField):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
         messages = kwargs.setdefault("error_messages", {})
         if limit:
-            messages.setdefault("max_length", f"Write {limit:,} characters or fewer")
+            messages.setdefault(
+                "max_length",
+                gettext_lazy("Write %(limit)s characters or fewer") % {"limit": f"{limit:,}"},
+            )
         super().__init__(**kwargs)
         # Our own check names null characters too, in the same words as any other control.
         self.validators = [
@@ -46,7 +50,7 @@ class RatingForm(forms.ModelForm):
         choices=[(rag.value, rag.label) for rag in Rag.colours()],
         required=False,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose Red, Amber or Green"},
+        error_messages={"invalid_choice": gettext_lazy("Choose Red, Amber or Green")},
     )
     evidence = PlainTextField(required=False, max_length=TEXT_LIMIT)
     next_step = PlainTextField(required=False, max_length=TEXT_LIMIT)
@@ -81,7 +85,10 @@ class PageForm(forms.Form):
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     action = forms.ChoiceField(
-        choices=[("save", "Save and come back later"), ("continue", "Continue")],
+        choices=[
+            ("save", gettext_lazy("Save and come back later")),
+            ("continue", gettext_lazy("Continue")),
+        ],
         required=False,
     )
 
@@ -93,9 +100,12 @@ class ConflictChoiceForm(forms.Form):
     """On the conflict page: for each item that differs, keep mine or keep the saved answer."""
 
     keep = forms.ChoiceField(
-        choices=[("mine", "Keep my answer"), ("saved", "Keep the saved answer")],
+        choices=[
+            ("mine", gettext_lazy("Keep my answer")),
+            ("saved", gettext_lazy("Keep the saved answer")),
+        ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose which answer to keep"},
+        error_messages={"required": gettext_lazy("Choose which answer to keep")},
     )
 
     def __init__(self, *args: Any, item: Item, **kwargs: Any) -> None:
@@ -106,9 +116,11 @@ class ConflictChoiceForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = PlainTextField(
-        label="Why are you reopening it?",
-        help_text="The team will see this, and it is kept in the assessment's history.",
+        label=gettext_lazy("Why are you reopening it?"),
+        help_text=gettext_lazy(
+            "The team will see this, and it is kept in the assessment's history."
+        ),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Enter why you are reopening the assessment"},
+        error_messages={"required": gettext_lazy("Enter why you are reopening the assessment")},
     )

@@ -3,11 +3,17 @@
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_lazy
+
 from checklists.models import Rag
 
 from .models import Answer, Assessment, Rating
 
-FIELDS = [("rag", "Rating"), ("evidence", "What tells you this"), ("next_step", "What next")]
+FIELDS = [
+    ("rag", gettext_lazy("Rating")),
+    ("evidence", gettext_lazy("What tells you this")),
+    ("next_step", gettext_lazy("What next")),
+]
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,7 @@ def assessment_changes(assessment: Assessment) -> list[Change]:
         before = last.get(record.id, Answer())
         after = Answer(rag=record.rag, evidence=record.evidence, next_step=record.next_step)
         last[record.id] = after
-        who = str(record.history_user) if record.history_user else "Not recorded"
+        who = str(record.history_user) if record.history_user else gettext("Not recorded")
         for field, label in FIELDS:
             old, new = getattr(before, field), getattr(after, field)
             if old != new:
@@ -54,13 +60,15 @@ def assessment_changes(assessment: Assessment) -> list[Change]:
 
     previous = None
     for record in assessment.history.select_related("history_user").order_by("history_date"):
-        who = str(record.history_user) if record.history_user else "Not recorded"
+        who = str(record.history_user) if record.history_user else gettext("Not recorded")
         if record.status == Assessment.Status.SUBMITTED and (
             previous is None or previous.status != record.status
         ):
-            changes.append(Change(when=record.history_date, who=who, what="Submitted"))
+            changes.append(Change(when=record.history_date, who=who, what=gettext("Submitted")))
         if record.reopened_at and (previous is None or previous.reopened_at != record.reopened_at):
             reason = record.reopened_reason
-            changes.append(Change(when=record.history_date, who=who, what="Reopened", new=reason))
+            changes.append(
+                Change(when=record.history_date, who=who, what=gettext("Reopened"), new=reason)
+            )
         previous = record
     return sorted(changes, key=lambda change: change.when, reverse=True)

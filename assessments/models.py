@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from checklists.models import Checklist, Item, Rag
@@ -171,9 +172,9 @@ class UnratedItemsError(Exception):
 
 
 class AssessmentStatus(models.TextChoices):
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    SUBMITTED = "submitted", "Submitted"
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
@@ -428,9 +429,9 @@ class RatingQuerySet(models.QuerySet["Rating"]):
 class Rating(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="ratings")
-    rag = models.CharField("rating", max_length=8, choices=Rag.choices, default=Rag.UNRATED)
-    evidence = models.TextField("what tells you this", blank=True, max_length=2000)
-    next_step = models.TextField("what you will do next", blank=True, max_length=2000)
+    rag = models.CharField(_("rating"), max_length=8, choices=Rag.choices, default=Rag.UNRATED)
+    evidence = models.TextField(_("what tells you this"), blank=True, max_length=2000)
+    next_step = models.TextField(_("what you will do next"), blank=True, max_length=2000)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

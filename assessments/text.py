@@ -13,6 +13,7 @@ anything else. Spreadsheets refuse them (openpyxl raises on write) and PDFs draw
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 # Line breaks that Word, Mac and Windows programs produce; all become a plain "\n".
 _LINE_BREAKS = re.compile("\r\n|[\r\v\f\u2028\u2029]")
@@ -36,10 +37,12 @@ def refuse_control_characters(text: str) -> None:
     if found is None:
         return
     before = text[: found.start()].rstrip()[-30:].split("\n")[-1].strip()
-    where = f"after “{before}”" if before else "at the start"
+    where = gettext("after “%(text)s”") % {"text": before} if before else gettext("at the start")
     raise ValidationError(
-        "This text contains a hidden character that cannot be saved %(where)s, often left by "
-        "copying from another program. Delete it, or retype that part, and save again",
+        gettext(
+            "This text contains a hidden character that cannot be saved %(where)s, often left "
+            "by copying from another program. Delete it, or retype that part, and save again"
+        ),
         code="control_character",
         params={"where": where},
     )

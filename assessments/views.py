@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -319,14 +321,17 @@ def save(request: SignedInRequest, pk: int) -> HttpResponse:
             entry.saved = conflict.saved.get(entry.item.pk)
         return _render_conflict(request, assessment, entries, conflict.version)
     except AssessmentLockedError as error:
-        messages.error(request, f"Your answers were not saved. {error}")
+        messages.error(request, gettext("Your answers were not saved. %(why)s") % {"why": error})
         return redirect("assessments:edit", assessment.pk)
     if page.cleaned_data["action"] == "continue":
         return redirect("assessments:check", assessment.pk)
     messages.success(
         request,
-        f"Your answers for {assessment.team.name} are saved. You can come back and change them "
-        f"until {assessment.round.closes_on:%-d %B %Y}.",
+        gettext(
+            "Your answers for %(team)s are saved. You can come back and change them until "
+            "%(closes)s."
+        )
+        % {"team": assessment.team.name, "closes": date_format(assessment.round.closes_on)},
     )
     return redirect("assessments:home")
 
@@ -394,13 +399,19 @@ def copy_previous(request: SignedInRequest, pk: int) -> HttpResponse:
             by=request.user, version=page.cleaned_data["version"]
         )
     except (AssessmentLockedError, ConflictError):
-        messages.error(request, "Nothing was copied: someone has changed this assessment.")
+        messages.error(request, gettext("Nothing was copied: someone has changed this assessment."))
         return redirect("assessments:edit", assessment.pk)
     if copied:
         messages.success(
             request,
-            f"Copied last round's ratings and evidence for {copied} items. Check each one: "
-            "things may have changed since.",
+            ngettext(
+                "Copied last round's rating and evidence for %(n)d item. Check it: things may "
+                "have changed since.",
+                "Copied last round's ratings and evidence for %(n)d items. Check each one: "
+                "things may have changed since.",
+                copied,
+            )
+            % {"n": copied},
         )
     return redirect("assessments:edit", assessment.pk)
 
@@ -427,7 +438,8 @@ def _render_check(
             "error_list": [
                 (
                     f"{edit_url}#item-{item.code}",
-                    f"Choose Red, Amber or Green for {item.code}: {item.statement}",
+                    gettext("Choose Red, Amber or Green for %(code)s: %(statement)s")
+                    % {"code": item.code, "statement": item.statement},
                 )
                 for item in unrated
             ],
@@ -448,7 +460,9 @@ def submit(request: SignedInRequest, pk: int) -> HttpResponse:
     except UnratedItemsError as error:
         return _render_check(request, assessment, unrated=error.items, status=400)
     except AssessmentLockedError as error:
-        messages.error(request, f"Your assessment was not submitted. {error}")
+        messages.error(
+            request, gettext("Your assessment was not submitted. %(why)s") % {"why": error}
+        )
         return redirect("assessments:edit", assessment.pk)
     return redirect("assessments:submitted", assessment.pk)
 
@@ -473,7 +487,8 @@ def reopen(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Reopened {assessment.team.name}'s assessment. The team can change it now.",
+                gettext("Reopened %(team)s's assessment. The team can change it now.")
+                % {"team": assessment.team.name},
             )
         return redirect("assessments:edit", assessment.pk)
     return render(

@@ -12,15 +12,16 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Rag(models.TextChoices):
     """A rating. Unrated is a state of its own, not a colour."""
 
-    UNRATED = "unrated", "Not rated"
-    RED = "red", "Red"
-    AMBER = "amber", "Amber"
-    GREEN = "green", "Green"
+    UNRATED = "unrated", _("Not rated")
+    RED = "red", _("Red")
+    AMBER = "amber", _("Amber")
+    GREEN = "green", _("Green")
 
     @classmethod
     def colours(cls) -> list[Rag]:
@@ -36,9 +37,9 @@ _LOCKED_ITEMS: dict[tuple[int, datetime.datetime], dict[int, Item]] = {}
 
 
 class ChecklistStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    RETIRED = "retired", "Retired"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
 
 
 class Checklist(models.Model):

@@ -11,40 +11,41 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Exists, Q
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 class Sector(models.TextChoices):
-    NHS_HEALTH = "nhs_health", "NHS health"
-    LOCAL_AUTHORITY = "local_authority", "Local authority"
-    EARLY_EDUCATION = "early_education", "Early education and childcare"
-    VOLUNTARY = "voluntary", "Voluntary and community"
-    EDUCATION = "education", "Education"
-    OTHER = "other", "Other"
+    NHS_HEALTH = "nhs_health", _("NHS health")
+    LOCAL_AUTHORITY = "local_authority", _("Local authority")
+    EARLY_EDUCATION = "early_education", _("Early education and childcare")
+    VOLUNTARY = "voluntary", _("Voluntary and community")
+    EDUCATION = "education", _("Education")
+    OTHER = "other", _("Other")
 
 
 class TeamType(models.TextChoices):
-    HEALTH_VISITING = "health_visiting", "Health visiting"
-    MIDWIFERY = "midwifery", "Maternity and midwifery"
-    FAMILY_NURSE_PARTNERSHIP = "fnp", "Family Nurse Partnership"
-    PERINATAL_MENTAL_HEALTH = "perinatal_mh", "Specialist perinatal mental health"
-    PARENT_INFANT = "parent_infant", "Parent-infant relationship team"
-    CAMHS = "camhs", "CAMHS"
-    ADULT_MENTAL_HEALTH = "adult_mh", "Adult mental health"
-    FAMILY_HUB = "family_hub", "Family hub or children's centre"
-    EARLY_HELP = "early_help", "Early help"
-    SOCIAL_CARE = "social_care", "Children's social care"
-    EARLY_YEARS_SETTING = "early_years_setting", "Early years setting"
-    CHILDMINDER_NETWORK = "childminders", "Childminder network"
-    SEND = "send", "SEND and inclusion"
-    SPEECH_LANGUAGE = "salt", "Speech and language therapy"
-    LIBRARY = "library", "Library or Bookstart"
-    VOLUNTARY_FAMILY_SUPPORT = "family_support", "Voluntary family support"
-    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse service"
-    HOUSING = "housing", "Housing"
-    OTHER = "other", "Other"
+    HEALTH_VISITING = "health_visiting", _("Health visiting")
+    MIDWIFERY = "midwifery", _("Maternity and midwifery")
+    FAMILY_NURSE_PARTNERSHIP = "fnp", _("Family Nurse Partnership")
+    PERINATAL_MENTAL_HEALTH = "perinatal_mh", _("Specialist perinatal mental health")
+    PARENT_INFANT = "parent_infant", _("Parent-infant relationship team")
+    CAMHS = "camhs", _("CAMHS")
+    ADULT_MENTAL_HEALTH = "adult_mh", _("Adult mental health")
+    FAMILY_HUB = "family_hub", _("Family hub or children's centre")
+    EARLY_HELP = "early_help", _("Early help")
+    SOCIAL_CARE = "social_care", _("Children's social care")
+    EARLY_YEARS_SETTING = "early_years_setting", _("Early years setting")
+    CHILDMINDER_NETWORK = "childminders", _("Childminder network")
+    SEND = "send", _("SEND and inclusion")
+    SPEECH_LANGUAGE = "salt", _("Speech and language therapy")
+    LIBRARY = "library", _("Library or Bookstart")
+    VOLUNTARY_FAMILY_SUPPORT = "family_support", _("Voluntary family support")
+    DOMESTIC_ABUSE = "domestic_abuse", _("Domestic abuse service")
+    HOUSING = "housing", _("Housing")
+    OTHER = "other", _("Other")
 
 
 class PartnershipQuerySet(models.QuerySet["Partnership"]):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 
 from assessments import text
@@ -52,7 +53,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t")
 
 def safe(value: Any) -> Any:
     """Every cell passes through here: control characters cleaned (a spreadsheet cannot hold
-    them), and text that would start a formula prefixed with an apostrophe."""
+    them), and text that would start a formula prefixed with an apostrophe. Translatable
+    labels (Red, sectors, statuses) become text in the language of the request."""
+    if isinstance(value, Promise):
+        value = str(value)
     if not isinstance(value, str):
         return value
     value = text.clean(value)

@@ -306,11 +306,11 @@ def _grouped(data: RoundData, key_of: str, labels: dict[str, str]) -> list[Group
 
 
 def by_sector(*, data: RoundData) -> list[GroupResult]:
-    return _grouped(data, "sector", dict(Sector.choices))
+    return _grouped(data, "sector", {value: str(label) for value, label in Sector.choices})
 
 
 def by_team_type(*, data: RoundData) -> list[GroupResult]:
-    return _grouped(data, "team_type", dict(TeamType.choices))
+    return _grouped(data, "team_type", {value: str(label) for value, label in TeamType.choices})
 
 
 def completion(*, data: RoundData) -> Completion:

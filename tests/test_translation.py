@@ -2,8 +2,10 @@
 catalogue. Each page below is rendered under a marker language that wraps every translated
 string in invisible brackets; any visible text left outside them was not marked for translation.
 
-The pages checked grow as templates are converted (issue 9); the header, footer, messages and
-error summary are on every page, so they are checked everywhere.
+The pages checked grow as templates are converted (issue 9): so far sign-in, passwords, the
+account, the second step and the whole rating journey (home, assessment, errors, check, submit,
+read-only, history, reopen); the header, footer, messages and error summary are on every page.
+The dashboard and the PDFs follow.
 """
 
 import re
@@ -18,8 +20,10 @@ from django.urls import reverse
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from assessments.models import Assessment
+
 from .conftest import World
-from .helpers import sign_in
+from .helpers import rate_all, sign_in
 
 OPEN, CLOSE = "\u2068", "\u2069"  # first-strong and pop directional isolates: invisible
 SHOWN_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder"}
@@ -126,18 +130,69 @@ def _second_step_pages(client: Client, world: World) -> Iterator[tuple[str, str]
     yield "new backup codes", client.post(reverse("backup_codes")).text
 
 
-@pytest.mark.parametrize("pages", [_signed_out_pages, _signed_in_pages, _second_step_pages])
+def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    sign_in(client, world.practitioner)
+    yield "home", client.get(reverse("assessments:home")).text
+    start = reverse("assessments:start", args=[world.team.pk, world.round.pk])
+    page = client.post(start, follow=True)
+    yield "assessment", page.text
+    assessment = Assessment.objects.get(team=world.team)
+    bad = {**rate_all(assessment), f"item-{_first_item(assessment)}-evidence": "a\x01b"}
+    yield "assessment with errors", client.post(_save(assessment), bad).text
+    yield "check answers", client.get(reverse("assessments:check", args=[assessment.pk])).text
+    client.post(_save(assessment), rate_all(assessment))
+    assessment.refresh_from_db()
+    submitted = client.post(
+        reverse("assessments:submit", args=[assessment.pk]),
+        {"version": assessment.version},
+        follow=True,
+    )
+    yield "submitted", submitted.text
+    yield "read only", client.get(reverse("assessments:edit", args=[assessment.pk])).text
+    yield "history", client.get(reverse("assessments:history", args=[assessment.pk])).text
+    sign_in(client, world.lead)
+    yield "lead's home", client.get(reverse("assessments:home")).text
+    yield "reopen", client.get(reverse("assessments:reopen", args=[assessment.pk])).text
+
+
+def _first_item(assessment: Assessment) -> int:
+    return int(assessment.ratings.values_list("item_id", flat=True).first() or 0)
+
+
+def _save(assessment: Assessment) -> str:
+    return reverse("assessments:save", args=[assessment.pk])
+
+
+@pytest.mark.parametrize(
+    "pages", [_signed_out_pages, _signed_in_pages, _second_step_pages, _rating_pages]
+)
 def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(
     client: Client, world: World, marker_language: None, pages: Callable[..., Any]
 ) -> None:
-    people = (world.practitioner, world.staff)
+    people = (world.practitioner, world.staff, world.lead)
     data = tuple(value for user in people for value in (user.email, user.full_name) if value)
+    data += _world_data(world)
     problems = {
         name: unmarked
         for name, page in pages(client, world)
         if (unmarked := unmarked_text(page, data + _codes_on(page)))
     }
     assert problems == {}
+
+
+def _world_data(world: World) -> tuple[str, ...]:
+    """What admins and people typed: names of places, teams, rounds, and the checklist."""
+    items = world.checklist.items.select_related("section")
+    texts = [world.partnership.name, world.team.name, world.other_team.name, world.round.name]
+    texts += [world.team.organisation.name, world.checklist.name, world.checklist.source]
+    texts += [world.checklist.introduction]
+    for item in items:
+        texts += [item.code, item.statement, item.guidance]
+        texts += [item.red_descriptor, item.amber_descriptor, item.green_descriptor]
+        texts += [item.section.title] if item.section else []
+    texts += [f"Evidence {item.code}" for item in items]
+    texts += ["a\x01b"]  # the bad evidence the rating pages are sent back
+    return tuple(text for text in texts if text)
 
 
 def _codes_on(page: str) -> tuple[str, ...]:

@@ -1,13 +1,17 @@
 """The assessment page's items, built in Python for speed (see below)."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments.forms import TEXT_LIMIT
 from checklists.templatetags.rag import descriptors, e, tag_html
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 register = template.Library()
 
@@ -36,33 +40,35 @@ aria-describedby="{prefix}-rag-{value}-hint"{checked}>
 </div>
 """
 GUIDANCE = """<details class="govuk-details">
-<summary class="govuk-details__summary"><span class="govuk-details__summary-text">Help with \
-{code}</span></summary>
+<summary class="govuk-details__summary"><span class="govuk-details__summary-text">{help}\
+</span></summary>
 <div class="govuk-details__text">{guidance}</div>
 </details>
 """
 ERROR = """<p id="{id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">\
-Error:</span> {message}</p>"""
+{prefix}</span> {message}</p>"""
 TEXTAREA = """<div class="govuk-form-group govuk-character-count{group_error}" \
 data-module="govuk-character-count" data-maxlength="{limit}">
 <label class="govuk-label govuk-label--s" for="{id}">{label}</label>
 {hint}{errors}<textarea class="govuk-textarea govuk-js-character-count{textarea_error}" \
 id="{id}" name="{prefix}-{field}" rows="3" aria-describedby="{id}-info{hint_ref}{error_ref}">\
 {value}</textarea>
-<div id="{id}-info" class="govuk-hint govuk-character-count__message">You can enter up to \
-{limit:,} characters</div>
+<div id="{id}-info" class="govuk-hint govuk-character-count__message">{limit_message}</div>
 </div>
 """
-EVIDENCE_HINT = (
+EVIDENCE_HINT = gettext_lazy(
     "For example, training records, audits, supervision notes, what staff and families say."
 )
 
 
 def _errors(element_id: str, messages: list[str]) -> str:
-    return "".join(ERROR.format(id=element_id, message=e(message)) for message in messages)
+    prefix = e(gettext("Error:"))
+    return "".join(
+        ERROR.format(id=element_id, prefix=prefix, message=e(message)) for message in messages
+    )
 
 
-def _textarea(entry: Any, field: str, label: str, hint: str) -> str:
+def _textarea(entry: Any, field: str, label: "StrOrPromise", hint: "StrOrPromise") -> str:
     element_id = f"id_{entry.prefix}-{field}"
     errors = entry.errors(field)
     return TEXTAREA.format(
@@ -71,6 +77,9 @@ def _textarea(entry: Any, field: str, label: str, hint: str) -> str:
         field=field,
         label=e(label),
         limit=TEXT_LIMIT,
+        limit_message=e(
+            gettext("You can enter up to %(limit)s characters") % {"limit": f"{TEXT_LIMIT:,}"}
+        ),
         hint=f'<div id="{element_id}-hint" class="govuk-hint">{e(hint)}</div>\n' if hint else "",
         hint_ref=f" {element_id}-hint" if hint else "",
         errors=_errors(element_id, errors),
@@ -100,9 +109,10 @@ def rating_item(entry: Any) -> SafeString:
         for index, (value, descriptor) in enumerate(descriptors(item))
     )
     previous = (
-        f"Last round ({e(entry.previous.round_name)}) your team said {tag_html(entry.previous.rag)}"
+        e(gettext("Last round (%(round)s) your team said %(rating)s"))
+        % {"round": e(entry.previous.round_name), "rating": tag_html(entry.previous.rag)}
         if entry.previous
-        else "Choose the rating that best describes your team&#x27;s workforce now."
+        else e(gettext("Choose the rating that best describes your team's workforce now."))
     )
     code = e(item.code)
     return mark_safe(  # noqa: S308 (every piece of text above is escaped by e())
@@ -111,14 +121,17 @@ def rating_item(entry: Any) -> SafeString:
             prefix=prefix,
             statement=e(item.statement),
             previous=previous,
-            guidance=GUIDANCE.format(code=code, guidance=linebreaksbr(item.guidance))
+            guidance=GUIDANCE.format(
+                help=e(gettext("Help with %(code)s") % {"code": item.code}),
+                guidance=linebreaksbr(item.guidance),
+            )
             if item.guidance
             else "",
             rag_errors=_errors(f"{prefix}-rag", rag_errors),
             rag_group_error=" govuk-form-group--error" if rag_errors else "",
             rag_described_error=f" {prefix}-rag-error" if rag_errors else "",
             radios=radios,
-            evidence=_textarea(entry, "evidence", "What tells you this?", EVIDENCE_HINT),
-            next_step=_textarea(entry, "next_step", "What will you do next?", ""),
+            evidence=_textarea(entry, "evidence", gettext("What tells you this?"), EVIDENCE_HINT),
+            next_step=_textarea(entry, "next_step", gettext("What will you do next?"), ""),
         )
     )
