@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from partnerships.models import Sector, TeamType
 
@@ -7,10 +8,14 @@ from . import reports
 
 class ReportFilterForm(forms.Form):
     sector = forms.ChoiceField(
-        label="Sector", choices=[("", "All sectors"), *Sector.choices], required=False
+        label=gettext_lazy("Sector"),
+        choices=[("", gettext_lazy("All sectors")), *Sector.choices],
+        required=False,
     )
     team_type = forms.ChoiceField(
-        label="Team type", choices=[("", "All team types"), *TeamType.choices], required=False
+        label=gettext_lazy("Team type"),
+        choices=[("", gettext_lazy("All team types")), *TeamType.choices],
+        required=False,
     )
 
     def filters(self) -> reports.Filters:

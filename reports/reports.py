@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
+from django.utils.translation import gettext
+
 from assessments.models import Assessment, Rating, Round
 from checklists.models import Item, Rag
 from partnerships.models import Sector, Team, TeamType
@@ -37,10 +39,10 @@ class Filters:
     def description(self) -> str:
         parts = []
         if self.sector:
-            parts.append(f"sector: {Sector(self.sector).label}")
+            parts.append(gettext("sector: %(sector)s") % {"sector": Sector(self.sector).label})
         if self.team_type:
-            parts.append(f"team type: {TeamType(self.team_type).label}")
-        return "; ".join(parts) or "all teams"
+            parts.append(gettext("team type: %(type)s") % {"type": TeamType(self.team_type).label})
+        return "; ".join(parts) or gettext("all teams")
 
 
 @dataclass(frozen=True)
@@ -388,8 +390,8 @@ def round_report(*, data: RoundData) -> RoundReport:
         heatmap=heatmap(data=data),
         completion=completion(data=data),
         breakdowns=[
-            ("By sector", "Sector", by_sector(data=data)),
-            ("By team type", "Team type", by_team_type(data=data)),
+            (gettext("By sector"), gettext("Sector"), by_sector(data=data)),
+            (gettext("By team type"), gettext("Team type"), by_team_type(data=data)),
         ],
         movement=movement(data=data),
     )

@@ -4,8 +4,8 @@ string in invisible brackets; any visible text left outside them was not marked 
 
 The pages checked grow as templates are converted (issue 9): so far sign-in, passwords, the
 account, the second step and the whole rating journey (home, assessment, errors, check, submit,
-read-only, history, reopen); the header, footer, messages and error summary are on every page.
-The dashboard and the PDFs follow.
+read-only, history, reopen) and the lead's dashboard; the header, footer, messages and error
+summary are on every page. The PDFs follow.
 """
 
 import re
@@ -152,6 +152,9 @@ def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "history", client.get(reverse("assessments:history", args=[assessment.pk])).text
     sign_in(client, world.lead)
     yield "lead's home", client.get(reverse("assessments:home")).text
+    dashboard = reverse("reports:dashboard", args=[world.round.pk])
+    yield "dashboard", client.get(dashboard).text
+    yield "dashboard filtered", client.get(dashboard, {"sector": "nhs_health"}).text
     yield "reopen", client.get(reverse("assessments:reopen", args=[assessment.pk])).text
 
 

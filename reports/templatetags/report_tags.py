@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from checklists.models import Item, Rag
 from checklists.templatetags.rag import e, tag_html
@@ -80,8 +81,9 @@ def heatmap_cells(row: Any, items: list[Item]) -> SafeString:
     """One heatmap row's cells: a RAG tag with its word, or a dash for no submitted rating.
     Built in Python: at 200 teams the dashboard has thousands of cells."""
     cells = []
+    not_submitted = f'<span aria-label="{e(gettext("not submitted"))}">–</span>'
     for item in items:
         rag = row.ratings.get(item.pk)
-        content = tag_html(rag) if rag else '<span aria-label="not submitted">–</span>'
+        content = tag_html(rag) if rag else not_submitted
         cells.append(f'<td class="govuk-table__cell app-heatmap__cell">{content}</td>')
     return mark_safe("".join(cells))  # noqa: S308 (fixed markup and RAG words only)
