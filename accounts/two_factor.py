@@ -48,7 +48,6 @@ security = logging.getLogger("imh.security")
 PENDING_KEY = "_second_step"
 VERIFY, SET_UP, PASSED = "verify", "set-up", "passed"
 NEW_KEY = "_new_app_key"  # the secret being set up, until the app proves it holds it
-POLICIES = ("staff", "leads", "all")
 # The demo administrator's app, published in the README so `make run` needs no phone. It is
 # refused whenever DEBUG is off, so it can never open a production site.
 DEMO_KEY = "3132333435363738393031323334353637383930"
@@ -76,8 +75,12 @@ def step_needed(user: User) -> str | None:
     return SET_UP if required_for(user) else None
 
 
+def _is_demo(device: Device | None) -> bool:
+    return isinstance(device, TOTPDevice) and device.key == DEMO_KEY
+
+
 def usable(device: Device) -> bool:
-    return settings.DEBUG or not (isinstance(device, TOTPDevice) and device.key == DEMO_KEY)
+    return settings.DEBUG or not _is_demo(device)
 
 
 @receiver(user_logged_in)
@@ -100,9 +103,7 @@ def verified(request: HttpRequest) -> bool:
 def pending(request: HttpRequest) -> str | None:
     """The step this session still has to pass, if any: worked out afresh (a query or two)
     only for a session that has a second step and is not verified, which is rare."""
-    if PENDING_KEY not in request.session or not request.user.is_authenticated:
-        return None
-    if verified(request):
+    if PENDING_KEY not in request.session:
         return None
     return current_step(request)
 
@@ -267,13 +268,18 @@ def replace_app(request: HttpRequest, app: TOTPDevice) -> list[str]:
     TOTPDevice.objects.filter(user=user).delete()
     app.save()
     request.session.pop(NEW_KEY, None)
-    codes, _ = BackupCodes.objects.get_or_create(
-        user=user, defaults={"name": "Backup codes", "confirmed": True}
-    )
     security.info("second factor set up: user %s", user.pk)
     passed(request, app)
     user.sign_out_everywhere_else(request)
-    return codes.replace_codes()
+    return backup_codes_for(user).replace_codes()
+
+
+def backup_codes_for(user: User) -> BackupCodes:
+    """The person's set of backup codes, made (empty) if they have none yet."""
+    codes, _ = BackupCodes.objects.get_or_create(
+        user=user, defaults={"name": "Backup codes", "confirmed": True}
+    )
+    return codes
 
 
 def written_key(device: TOTPDevice) -> str:
@@ -293,6 +299,6 @@ def next_code(app: TOTPDevice) -> str:
 
 def demo_code(app: TOTPDevice | None) -> str | None:
     """The demo administrator's code, shown on the page in development only."""
-    if not settings.DEBUG or app is None or app.key != DEMO_KEY:
+    if not settings.DEBUG or app is None or not _is_demo(app):
         return None
     return next_code(app)

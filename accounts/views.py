@@ -103,6 +103,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         ):
             two_factor.passed(request, device)
             if isinstance(device, BackupCodes):
+                left = device.remaining()
                 messages.warning(
                     request,
                     ngettext(
@@ -110,9 +111,9 @@ def verify(request: HttpRequest) -> HttpResponse:
                         "new ones from your account page when you are running out.",
                         "You used a backup code. You have %(left)d left: each works once. Make "
                         "new ones from your account page when you are running out.",
-                        device.remaining(),
+                        left,
                     )
-                    % {"left": device.remaining()},
+                    % {"left": left},
                 )
             return redirect(_onward(request))
         if two_factor.failed(request, user, device):
@@ -186,7 +187,7 @@ def _show_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
     return render(
         request,
         "registration/backup_codes.html",
-        {"codes": codes, "onward": _onward(request) if _next_of(request) else reverse("account")},
+        {"codes": codes, "onward": _next_of(request) or reverse("account")},
     )
 
 
@@ -196,12 +197,10 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not two_factor.verified(request):
         return redirect("account")
-    device = two_factor.backup_codes_of(user)
     if request.method == "POST":
-        if device is None:
-            device = BackupCodes.objects.create(user=user, name="Backup codes", confirmed=True)
         two_factor.security.info("backup codes replaced: user %s", user.pk)
-        return _show_codes(request, device.replace_codes())
+        return _show_codes(request, two_factor.backup_codes_for(user).replace_codes())
+    device = two_factor.backup_codes_of(user)
     return render(
         request,
         "registration/backup_codes.html",

@@ -240,11 +240,7 @@ def _by_section(entries: list[Entry]) -> list[tuple[Section | None, list[Entry]]
         groups.setdefault(key, (section, []))[1].append(entry)
     return sorted(
         groups.values(),
-        key=lambda group: (
-            group[0] is None,
-            group[0].order if group[0] else 0,
-            group[0].pk if group[0] else 0,
-        ),
+        key=lambda group: (group[0] is None, group[0].sort_key() if group[0] else (0, 0)),
     )
 
 

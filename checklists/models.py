@@ -238,6 +238,10 @@ class Section(ChecklistContent):
     def __str__(self) -> str:
         return self.title
 
+    def sort_key(self) -> tuple[int, int]:
+        """For sorting sections already loaded, in their Meta.ordering within a checklist."""
+        return (self.order, self.pk)
+
 
 class ItemQuerySet(models.QuerySet["Item"]):
     def in_order(self) -> ItemQuerySet:

@@ -198,15 +198,11 @@ class PartnershipLead(models.Model):
 SEE_EVERY_PARTNERSHIP = "partnerships.view_every_partnership"
 
 
-def sees_every_partnership(user: User) -> bool:
-    """An explicit permission (superusers have every permission); never is_staff alone."""
-    return user.is_authenticated and user.has_perm(SEE_EVERY_PARTNERSHIP)
-
-
 def reads_every_partnership(user: User) -> Q:
-    """sees_every_partnership as a condition for a query, so that a queryset can hold the whole
-    rule of who may read what, at no extra query: the permission held directly or through a
-    group, or a superuser. Never is_staff alone."""
+    """Whether the person holds the permission to read every partnership's results, as a
+    condition for a query, so that a queryset holds the whole rule of who may read what at no
+    extra query: the permission held directly or through a group, or a superuser (who holds
+    every permission). Never is_staff alone."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.is_superuser:
