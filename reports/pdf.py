@@ -114,15 +114,19 @@ def printable(markup: str) -> str:
     return "".join(parts)
 
 
+def markup(template: str, context: dict[str, object]) -> str:
+    """The HTML WeasyPrint is given for a report."""
+    return printable(render_to_string(template, {**context, "generated_at": timezone.localtime()}))
+
+
 def render(template: str, context: dict[str, object]) -> bytes:
-    markup = printable(
-        render_to_string(template, {**context, "generated_at": timezone.localtime()})
-    )
     fetcher = OwnFilesOnly()
     stylesheet = finders.find("css/print.css")
     assert stylesheet, "static/css/print.css is missing"
     with _no_cyclic_gc():
-        document = HTML(string=markup, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)
+        document = HTML(
+            string=markup(template, context), base_url=str(settings.BASE_DIR), url_fetcher=fetcher
+        )
         pdf: bytes = document.write_pdf(
             stylesheets=[CSS(filename=str(stylesheet), url_fetcher=fetcher)],
             pdf_variant="pdf/ua-1",
@@ -156,7 +160,7 @@ def _appendix(
                 for rating in data.ratings_by_assessment.get(row.assessment.pk, [])
                 if rating.rag in ("red", "amber") and rating.item_id in items
             ),
-            key=lambda rating: (items[rating.item_id].order, items[rating.item_id].code),
+            key=lambda rating: items[rating.item_id].sort_key(),
         )
         if ratings:
             entries.append((row, [(items[r.item_id].code, r) for r in ratings]))
@@ -172,21 +176,22 @@ def gap_report_filename(*, data: reports.RoundData) -> str:
     return f"gap-report-partnership-{data.round.partnership_id}-round-{data.round.pk}.pdf"
 
 
-def team_report(*, assessment: Assessment) -> bytes:
+def team_report_context(*, assessment: Assessment) -> dict[str, object]:
     data = reports.round_data(round=assessment.round)
     results = {result.item.pk: result for result in reports.item_results(data=data)}
     ratings = sorted(
         assessment.ratings.select_related("item"), key=lambda rating: rating.item.sort_key()
     )
-    return render(
-        "reports/team_report.html",
-        {
-            "assessment": assessment,
-            "round": assessment.round,
-            "partnership": assessment.round.partnership,
-            "rows": [(rating, results.get(rating.item_id)) for rating in ratings],
-        },
-    )
+    return {
+        "assessment": assessment,
+        "round": assessment.round,
+        "partnership": assessment.round.partnership,
+        "rows": [(rating, results.get(rating.item_id)) for rating in ratings],
+    }
+
+
+def team_report(*, assessment: Assessment) -> bytes:
+    return render("reports/team_report.html", team_report_context(assessment=assessment))
 
 
 def team_report_filename(*, assessment: Assessment) -> str:

@@ -267,7 +267,7 @@ def priority_gaps(*, results: list[ItemResult]) -> list[ItemResult]:
     rated = [result for result in results if result.teams.total]
     return sorted(
         rated,
-        key=lambda r: (-r.teams.red_share, -r.teams.amber_share, r.item.order, r.item.code),
+        key=lambda r: (-r.teams.red_share, -r.teams.amber_share, *r.item.sort_key()),
     )
 
 

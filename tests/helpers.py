@@ -139,6 +139,22 @@ def signs_in(client: Client, email: str, password: str = PASSWORD) -> bool:
     return response.status_code == 302
 
 
+def make_last_year(round_: Round, team: Team, rag: str = "red") -> Assessment:
+    """The round a year before this one, of the same checklist, where the team submitted
+    `rag` for every item."""
+    last_year = Round.objects.create(
+        partnership=round_.partnership,
+        checklist=round_.checklist,
+        name="Last year",
+        opens_on=round_.opens_on - datetime.timedelta(days=365),
+        closes_on=round_.opens_on - datetime.timedelta(days=300),
+    )
+    earlier = Assessment.start(team=team, round=last_year)
+    earlier.ratings.update(rag=rag)
+    mark_submitted(earlier)
+    return earlier
+
+
 def mark_submitted(assessment: Assessment) -> None:
     """Submit without the checks: for building earlier rounds' data."""
     Assessment.objects.filter(pk=assessment.pk).update(

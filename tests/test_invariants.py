@@ -1,6 +1,5 @@
 """Rules written once: which assessments count, the previous round, item order, status values."""
 
-import datetime
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from checklists.models import Checklist, Item
 from reports import reports
 
 from .conftest import World
-from .helpers import make_checklist, make_round, make_team, mark_submitted
+from .helpers import make_checklist, make_last_year, make_round, make_team, mark_submitted
 
 
 def _rate(assessment: Assessment, rag: str) -> None:
@@ -21,17 +20,7 @@ def _rate(assessment: Assessment, rag: str) -> None:
 @pytest.fixture
 def history(world: World) -> World:
     """Last year's round of the same checklist, where the team said Red everywhere."""
-    today = world.round.opens_on
-    last_year = Round.objects.create(
-        partnership=world.partnership,
-        checklist=world.checklist,
-        name="Last year",
-        opens_on=today - datetime.timedelta(days=365),
-        closes_on=today - datetime.timedelta(days=300),
-    )
-    earlier = Assessment.start(team=world.team, round=last_year)
-    _rate(earlier, "red")
-    mark_submitted(earlier)
+    make_last_year(world.round, world.team)
     return world
 
 

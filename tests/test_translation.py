@@ -20,10 +20,12 @@ from django.urls import reverse
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from assessments.models import Assessment
+from assessments.models import Assessment, Rating
+from partnerships.models import Team
+from reports import pdf, reports
 
 from .conftest import World
-from .helpers import rate_all, sign_in
+from .helpers import make_last_year, mark_submitted, rate_all, sign_in
 
 OPEN, CLOSE = "\u2068", "\u2069"  # first-strong and pop directional isolates: invisible
 SHOWN_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder"}
@@ -158,6 +160,35 @@ def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "reopen", client.get(reverse("assessments:reopen", args=[assessment.pk])).text
 
 
+def _report_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    """The PDFs' HTML, as WeasyPrint is given it: with last year to compare, Red and Amber
+    answers for the appendix, a team that has not submitted and a team with no headcount; and
+    a partnership's first round, with nothing submitted."""
+    make_last_year(world.round, world.team)
+    now = Assessment.start(team=world.team, round=world.round)
+    ratings = now.ratings.select_related("item")
+    for rating, rag in zip(ratings, ("red", "amber", "green"), strict=False):
+        evidence = f"Evidence {rating.item.code}"
+        Rating.objects.filter(pk=rating.pk).update(rag=rag, evidence=evidence)
+    mark_submitted(now)
+    Team.objects.filter(pk=world.team.pk).update(headcount=None)
+    data = reports.round_data(round=world.round)
+    yield "gap report", pdf.markup("reports/gap_report.html", pdf.gap_report_context(data=data))
+    filtered = reports.round_data(
+        round=world.round, filters=reports.Filters(sector="nhs_health", team_type="midwifery")
+    )
+    context = pdf.gap_report_context(data=filtered)
+    yield "gap report, filtered to nothing", pdf.markup("reports/gap_report.html", context)
+    first = reports.round_data(round=world.outsider_round)
+    context = pdf.gap_report_context(data=first)
+    yield "gap report of a first round", pdf.markup("reports/gap_report.html", context)
+    context = pdf.team_report_context(assessment=Assessment.objects.get(pk=now.pk))
+    yield "team report", pdf.markup("reports/team_report.html", context)
+    unanswered = Assessment.start(team=world.outsider_team, round=world.outsider_round)
+    context = pdf.team_report_context(assessment=unanswered)
+    yield "team report, nothing submitted", pdf.markup("reports/team_report.html", context)
+
+
 def _first_item(assessment: Assessment) -> int:
     return int(assessment.ratings.values_list("item_id", flat=True).first() or 0)
 
@@ -167,7 +198,8 @@ def _save(assessment: Assessment) -> str:
 
 
 @pytest.mark.parametrize(
-    "pages", [_signed_out_pages, _signed_in_pages, _second_step_pages, _rating_pages]
+    "pages",
+    [_signed_out_pages, _signed_in_pages, _second_step_pages, _rating_pages, _report_pages],
 )
 def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(
     client: Client, world: World, marker_language: None, pages: Callable[..., Any]
@@ -187,6 +219,8 @@ def _world_data(world: World) -> tuple[str, ...]:
     """What admins and people typed: names of places, teams, rounds, and the checklist."""
     items = world.checklist.items.select_related("section")
     texts = [world.partnership.name, world.team.name, world.other_team.name, world.round.name]
+    texts += [world.other_partnership.name, world.outsider_team.name, world.outsider_round.name]
+    texts += [world.outsider_team.organisation.name, "Last year"]
     texts += [world.team.organisation.name, world.checklist.name, world.checklist.source]
     texts += [world.checklist.introduction]
     for item in items:

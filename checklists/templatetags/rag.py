@@ -44,3 +44,9 @@ def tag_html(value: str) -> str:
         f'<strong class="govuk-tag {TAG_CLASSES[rag]} app-rag app-rag--{rag.value}">'
         f"{e(rag.label)}</strong>"
     )
+
+
+@register.filter
+def rag_label(value: str) -> str:
+    """A stored RAG value as people read it ("Red", "Not rated"), in the current language."""
+    return str(Rag(value or Rag.UNRATED).label)

@@ -43,9 +43,10 @@ def rag_bar(counts: Any, label: str, width: int = 360) -> SafeString:
             )
         x += part
     if not counts.total:
+        none = e(gettext("No submissions"))
         parts.append(
             f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f3f2f1" stroke="#b1b4b6"/>'
-            '<text x="4" y="15" font-size="11" fill="#0b0c0c">No submissions</text>'
+            f'<text x="4" y="15" font-size="11" fill="#0b0c0c">{none}</text>'
         )
     return mark_safe(  # noqa: S308 (numbers and fixed words; the label is escaped)
         f'<svg class="app-rag-bar" role="img" aria-label="{e(label)}: {summary}" '
