@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 UV := $(PYTHON) -m uv
 MANAGE := .venv/bin/python manage.py
 
-.PHONY: run test install check-python lint typecheck pytest chromium load crash vendor-govuk-frontend clean
+.PHONY: run test install check-python lint typecheck pytest chromium load crash messages vendor-govuk-frontend clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -52,6 +52,16 @@ pytest: install chromium
 	CHROMIUM=$(CHROMIUM) .venv/bin/pytest
 
 test: lint typecheck pytest
+
+# For translators: make messages LANGUAGE=cy writes (or updates) locale/cy/LC_MESSAGES/django.po
+# with every marked string, then compiles every catalogue in locale/ into what Django loads. A
+# language is offered once it is in LANGUAGES (imh_toolkit/settings.py).
+LANGUAGE ?=
+messages: install
+	@test -n "$(LANGUAGE)" || { echo "Say which language, e.g. make messages LANGUAGE=cy"; exit 1; }
+	mkdir -p locale
+	$(MANAGE) makemessages --locale $(LANGUAGE) --ignore 'staticfiles/*' --no-obsolete
+	$(MANAGE) compilemessages --ignore '.venv'
 
 # Not part of `make test`: each needs PostgreSQL on 127.0.0.1:5432, runs for a few minutes on
 # loopback only, stops by itself and prints its figures (README, Reliability).

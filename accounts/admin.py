@@ -13,6 +13,9 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import CASCADE, ForeignObjectRel, Model, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import two_factor
@@ -28,7 +31,7 @@ class UserCreationForm(BaseUserCreationForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email=email).exists():
-            raise forms.ValidationError("Someone already has this e-mail address.")
+            raise forms.ValidationError(gettext("Someone already has this e-mail address."))
         return email
 
 
@@ -40,7 +43,7 @@ class EmailUserChangeForm(UserChangeForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Someone already has this e-mail address.")
+            raise forms.ValidationError(gettext("Someone already has this e-mail address."))
         return email
 
 
@@ -101,11 +104,11 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "full_name", "password")}),
         (
-            "Access",
+            gettext_lazy("Access"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        ("Second step when signing in", {"fields": ("second_factor",)}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Second step when signing in"), {"fields": ("second_factor",)}),
+        (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
@@ -125,23 +128,37 @@ class UserAdmin(BaseUserAdmin):
 
     actions = ["reset_second_factor"]
 
-    @admin.display(description="Authenticator app")
+    @admin.display(description=gettext_lazy("Authenticator app"))
     def second_factor(self, obj: User) -> str:
         app = two_factor.app_of(obj) if obj.pk else None
         if app is None:
-            return "Needed, not set up yet" if two_factor.required_for(obj) else "Not set up"
+            if two_factor.required_for(obj):
+                return gettext("Needed, not set up yet")
+            return gettext("Not set up")
         codes = two_factor.backup_codes_of(obj)
         left = codes.remaining() if codes is not None else 0
-        return f"Set up on {app.created_at:%d %B %Y}; {left} backup codes left"
+        return ngettext(
+            "Set up on %(date)s; %(left)s backup code left",
+            "Set up on %(date)s; %(left)s backup codes left",
+            left,
+        ) % {"date": date_format(timezone.localtime(app.created_at)), "left": left}
 
-    @admin.action(description="Reset the second step (lost phone): they set up a new app")
+    @admin.action(
+        description=gettext_lazy("Reset the second step (lost phone): they set up a new app")
+    )
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             two_factor.reset(user)
         self.message_user(
             request,
-            f"Reset the second step of {queryset.count()} people and signed them out. Each sets "
-            "up a new app at their next sign-in.",
+            ngettext(
+                "Reset the second step of %(count)s person and signed them out. They set up a "
+                "new app at their next sign-in.",
+                "Reset the second step of %(count)s people and signed them out. Each sets up a "
+                "new app at their next sign-in.",
+                queryset.count(),
+            )
+            % {"count": queryset.count()},
             messages.SUCCESS,
         )
 

@@ -9,6 +9,9 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 
@@ -36,22 +39,26 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A person who signs in with their e-mail address."""
 
-    email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(max_length=150, blank=True, verbose_name=_("full name"))
     is_staff = models.BooleanField(
-        "administrator",
+        _("administrator"),
         default=False,
-        help_text="Administrators can sign in to the admin site to maintain checklists and teams.",
+        help_text=_(
+            "Administrators can sign in to the admin site to maintain checklists and teams."
+        ),
     )
     is_active = models.BooleanField(
-        "active",
+        _("active"),
         default=True,
-        help_text="Untick instead of deleting, so the person's past ratings keep their name.",
+        help_text=_("Untick instead of deleting, so the person's past ratings keep their name."),
     )
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("date joined"))
     # Grows when the person signs out of every other device: each session carries a hash of it,
     # so every other session stops matching at once (see _get_session_auth_hash).
-    session_generation = models.PositiveIntegerField(default=0, editable=False)
+    session_generation = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("session generation")
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -60,6 +67,8 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
@@ -117,20 +126,24 @@ class PasswordResetRequest(models.Model):
     addresses. Kept in the database, so the limits hold across every process and machine. The
     address is kept only as a keyed hash: requests for addresses nobody has are counted too."""
 
-    email_digest = models.CharField(max_length=64)
-    client_address = models.GenericIPAddressField(null=True)
-    requested_at = models.DateTimeField(default=timezone.now)
+    email_digest = models.CharField(max_length=64, verbose_name=_("email digest"))
+    client_address = models.GenericIPAddressField(null=True, verbose_name=_("client address"))
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
 
     objects = PasswordResetRequestQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
         indexes = [
             models.Index(fields=["email_digest", "requested_at"]),
             models.Index(fields=["client_address", "requested_at"]),
         ]
 
     def __str__(self) -> str:
-        return f"Reset requested at {self.requested_at:%Y-%m-%d %H:%M}"
+        return gettext("Reset requested at %(time)s") % {
+            "time": date_format(timezone.localtime(self.requested_at), "DATETIME_FORMAT")
+        }
 
     @staticmethod
     def digest(email: str) -> str:
@@ -176,8 +189,8 @@ class BackupCodes(TimestampMixin, ThrottlingMixin, Device):
     SECRET = 8
 
     class Meta(Device.Meta):
-        verbose_name = "set of backup codes"
-        verbose_name_plural = "sets of backup codes"
+        verbose_name = _("set of backup codes")
+        verbose_name_plural = _("sets of backup codes")
 
     def get_throttle_factor(self) -> int:
         return 1
@@ -239,14 +252,18 @@ class BackupCodes(TimestampMixin, ThrottlingMixin, Device):
 
 
 class BackupCode(models.Model):
-    device = models.ForeignKey(BackupCodes, on_delete=models.CASCADE, related_name="codes")
-    lookup = models.CharField(max_length=BackupCodes.LOOKUP)
-    digest = models.CharField(max_length=128)
+    device = models.ForeignKey(
+        BackupCodes, on_delete=models.CASCADE, related_name="codes", verbose_name=_("device")
+    )
+    lookup = models.CharField(max_length=BackupCodes.LOOKUP, verbose_name=_("lookup"))
+    digest = models.CharField(max_length=128, verbose_name=_("digest"))
 
     class Meta:
+        verbose_name = _("backup code")
+        verbose_name_plural = _("backup codes")
         constraints = [
             models.UniqueConstraint(fields=["device", "lookup"], name="backup_code_unique"),
         ]
 
     def __str__(self) -> str:
-        return "Backup code"
+        return gettext("Backup code")

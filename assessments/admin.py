@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Assessment, Rating, Round
@@ -16,7 +17,7 @@ class RoundAdmin(admin.ModelAdmin):
     list_select_related = ["partnership", "checklist"]
     date_hierarchy = "opens_on"
 
-    @admin.display(boolean=True, description="open now")
+    @admin.display(boolean=True, description=_("open now"))
     def open_now(self, obj: Round) -> bool:
         return obj.is_open
 

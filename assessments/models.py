@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -70,20 +71,27 @@ class RoundQuerySet(models.QuerySet["Round"]):
 class Round(models.Model):
     """One assessment cycle of a partnership against one published checklist."""
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="rounds")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("partnership")
+    )
     checklist = models.ForeignKey(
         Checklist,
         on_delete=models.PROTECT,
         related_name="rounds",
         limit_choices_to=~Q(status=Checklist.Status.DRAFT),
+        verbose_name=_("checklist"),
     )
-    name = models.CharField(max_length=200)
-    opens_on = models.DateField()
-    closes_on = models.DateField(help_text="The last day teams can save or submit.")
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    opens_on = models.DateField(verbose_name=_("opens on"))
+    closes_on = models.DateField(
+        help_text=_("The last day teams can save or submit."), verbose_name=_("closes on")
+    )
 
     objects = RoundQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
         ordering = ["partnership__name", "-opens_on"]
         constraints = [
             models.CheckConstraint(
@@ -100,16 +108,26 @@ class Round(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.opens_on and self.closes_on and self.closes_on <= self.opens_on:
-            raise ValidationError({"closes_on": "The closing date must be after the opening date."})
+            raise ValidationError(
+                {"closes_on": gettext("The closing date must be after the opening date.")}
+            )
         if self.checklist_id and self.checklist.status == Checklist.Status.DRAFT:
-            raise ValidationError({"checklist": "Publish the checklist before starting a round."})
+            raise ValidationError(
+                {"checklist": gettext("Publish the checklist before starting a round.")}
+            )
         overlapping = self.overlapping().first()
         if overlapping is not None:
             raise ValidationError(
-                f"{overlapping.name} already runs from {date_format(overlapping.opens_on)} to "
-                f"{date_format(overlapping.closes_on)} for this partnership and checklist. "
-                "Rounds of one checklist must not overlap, or teams would be asked twice: "
-                "choose dates outside it, or change that round."
+                gettext(
+                    "%(round)s already runs from %(opens)s to %(closes)s for this partnership and "
+                    "checklist. Rounds of one checklist must not overlap, or teams would be asked "
+                    "twice: choose dates outside it, or change that round."
+                )
+                % {
+                    "round": overlapping.name,
+                    "opens": date_format(overlapping.opens_on),
+                    "closes": date_format(overlapping.closes_on),
+                }
             )
 
     def overlapping(self) -> RoundQuerySet:
@@ -234,26 +252,46 @@ class Assessment(models.Model):
     # (is_counted). Later rules (moderation, imports) change only this.
     COUNTED = frozenset({AssessmentStatus.SUBMITTED})
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="assessments")
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="assessments")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("team")
+    )
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("round")
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.NOT_STARTED, verbose_name=_("status")
+    )
     # Grows by one on every save, so a stale form can be recognised and not overwrite.
-    version = models.PositiveIntegerField(default=0)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0, verbose_name=_("version"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
-    reopened_reason = models.TextField(blank=True)
-    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_reason = models.TextField(blank=True, verbose_name=_("reopened reason"))
+    reopened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reopened at"))
     reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reopened by"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = AssessmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name=_("historical assessment"), verbose_name_plural=_("historical assessments")
+    )
 
     class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
         ordering = ["round", "team__name"]
         constraints = [
             models.UniqueConstraint(
@@ -311,13 +349,15 @@ class Assessment(models.Model):
         locked = Assessment.objects.select_for_update().select_related("round").get(pk=self.pk)
         if not locked.round.is_open:
             raise AssessmentLockedError(
-                f"{locked.round.name} closed on {locked.round.closes_on:%-d %B %Y}, "
-                "so its answers can no longer be changed."
+                gettext("%(round)s closed on %(date)s, so its answers can no longer be changed.")
+                % {"round": locked.round.name, "date": date_format(locked.round.closes_on)}
             )
         if locked.is_submitted:
             raise AssessmentLockedError(
-                "This assessment has been submitted. Ask your partnership lead to reopen it "
-                "if it needs to change."
+                gettext(
+                    "This assessment has been submitted. Ask your partnership lead to reopen it "
+                    "if it needs to change."
+                )
             )
         return locked
 
@@ -388,11 +428,14 @@ class Assessment(models.Model):
     def reopen(self, *, by: User, reason: str) -> None:
         locked = Assessment.objects.select_for_update().select_related("round").get(pk=self.pk)
         if not locked.is_submitted:
-            raise AssessmentLockedError("Only a submitted assessment can be reopened.")
+            raise AssessmentLockedError(gettext("Only a submitted assessment can be reopened."))
         if not locked.round.is_open:
             raise AssessmentLockedError(
-                f"{locked.round.name} has closed. An administrator can extend its closing "
-                "date first if the team needs to change its answers."
+                gettext(
+                    "%(round)s has closed. An administrator can extend its closing date first if "
+                    "the team needs to change its answers."
+                )
+                % {"round": locked.round.name}
             )
         locked.status = self.Status.IN_PROGRESS
         locked.reopened_reason = reason
@@ -427,21 +470,34 @@ class RatingQuerySet(models.QuerySet["Rating"]):
 
 
 class Rating(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="ratings")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("assessment")
+    )
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("item")
+    )
     rag = models.CharField(_("rating"), max_length=8, choices=Rag.choices, default=Rag.UNRATED)
     evidence = models.TextField(_("what tells you this"), blank=True, max_length=2000)
     next_step = models.TextField(_("what you will do next"), blank=True, max_length=2000)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name=_("historical rating"), verbose_name_plural=_("historical ratings")
+    )
 
     objects = RatingQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
         constraints = [
             models.UniqueConstraint(fields=["assessment", "item"], name="rating_unique_per_item"),
             models.CheckConstraint(condition=Q(rag__in=Rag.values), name="rating_rag_valid"),

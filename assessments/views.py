@@ -165,7 +165,10 @@ def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse
         Round.objects.filter(partnership_id=team.organisation.partnership_id), pk=round_id
     )
     if not round_.is_open:
-        messages.error(request, f"{round_.name} is not open, so it cannot be started.")
+        messages.error(
+            request,
+            gettext("%(round)s is not open, so it cannot be started.") % {"round": round_.name},
+        )
         return redirect("assessments:home")
     assessment = Assessment.start(team=team, round=round_)
     return redirect("assessments:edit", assessment.pk)
@@ -358,7 +361,10 @@ def _render_conflict(
             "differing": differing,
             "version": version,
             "error_list": [
-                (f"#id_{e.conflict.prefix}-keep", f"{e.item.code}: choose which answer to keep")
+                (
+                    f"#id_{e.conflict.prefix}-keep",
+                    gettext("%(code)s: choose which answer to keep") % {"code": e.item.code},
+                )
                 for e in differing
                 if e.conflict and e.conflict.errors
             ],

@@ -9,12 +9,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .models import Checklist, Item, Section
 
-LOCKED_MESSAGE = (
-    "This checklist is {status}, so it cannot be changed: every rating keeps the wording that "
+LOCKED_MESSAGE = gettext_lazy(
+    "This checklist is %(status)s, so it cannot be changed: every rating keeps the wording that "
     "was rated. To make changes, use “Create a new draft version”."
 )
 
@@ -46,9 +47,11 @@ class LockedChecklistAdminMixin:
         obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
         checklist = _checklist_of(obj)
         if checklist is not None and checklist.is_locked and request.user.is_staff:
-            text = LOCKED_MESSAGE.format(status=checklist.get_status_display().lower())
+            text = LOCKED_MESSAGE % {"status": checklist.get_status_display().lower()}
             if request.method == "POST":
-                messages.error(request, "Your changes were not saved. " + text)
+                messages.error(
+                    request, gettext("Your changes were not saved. %(why)s") % {"why": text}
+                )
                 return HttpResponseRedirect(request.path)
             messages.warning(request, text)
         return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
@@ -124,11 +127,11 @@ class ChecklistAdmin(LockedChecklistAdminMixin, admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="items", ordering="item_total")
+    @admin.display(description=gettext_lazy("items"), ordering="item_total")
     def item_count(self, obj: Checklist) -> int:
         return obj.item_total  # type: ignore[attr-defined]
 
-    @admin.display(description="rounds", ordering="round_total")
+    @admin.display(description=gettext_lazy("rounds"), ordering="round_total")
     def round_count(self, obj: Checklist) -> int:
         return obj.round_total  # type: ignore[attr-defined]
 
@@ -143,7 +146,9 @@ class ChecklistAdmin(LockedChecklistAdminMixin, admin.ModelAdmin):
         if not self.has_add_permission(request):
             return redirect("admin:checklists_checklist_change", pk)
         draft = get_object_or_404(Checklist, pk=pk).new_draft_version()
-        messages.success(request, f"Created {draft}. Edit it here, then publish it.")
+        messages.success(
+            request, gettext("Created %(draft)s. Edit it here, then publish it.") % {"draft": draft}
+        )
         return redirect("admin:checklists_checklist_change", draft.pk)
 
     def response_change(self, request: HttpRequest, obj: Checklist) -> HttpResponse:
@@ -159,23 +164,32 @@ class ChecklistAdmin(LockedChecklistAdminMixin, admin.ModelAdmin):
         try:
             checklist.publish()
         except ValidationError as error:
-            messages.error(request, f"{checklist} was not published: " + " ".join(error.messages))
+            messages.error(
+                request,
+                gettext("%(checklist)s was not published: %(why)s")
+                % {"checklist": checklist, "why": " ".join(error.messages)},
+            )
         else:
-            messages.success(request, f"Published {checklist}. It can now be used in rounds.")
+            messages.success(
+                request,
+                gettext("Published %(checklist)s. It can now be used in rounds.")
+                % {"checklist": checklist},
+            )
 
-    @admin.action(description="Create a new draft version of the selected checklists")
+    @admin.action(description=gettext_lazy("Create a new draft version of the selected checklists"))
     def create_new_version(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
         for checklist in queryset:
             draft = checklist.new_draft_version()
             url = reverse("admin:checklists_checklist_change", args=[draft.pk])
-            messages.success(request, format_html('Created <a href="{}">{}</a>.', url, draft))
+            link = format_html('<a href="{}">{}</a>', url, draft)
+            messages.success(request, format_html(gettext("Created {}."), link))
 
-    @admin.action(description="Publish the selected draft checklists")
+    @admin.action(description=gettext_lazy("Publish the selected draft checklists"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
         for checklist in queryset:
             self._publish_one(request, checklist)
 
-    @admin.action(description="Retire the selected published checklists")
+    @admin.action(description=gettext_lazy("Retire the selected published checklists"))
     def retire(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
         for checklist in queryset:
             try:
@@ -183,7 +197,9 @@ class ChecklistAdmin(LockedChecklistAdminMixin, admin.ModelAdmin):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, f"Retired {checklist}.")
+                messages.success(
+                    request, gettext("Retired %(checklist)s.") % {"checklist": checklist}
+                )
 
 
 @admin.register(Section)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,22 +46,32 @@ class ChecklistStatus(models.TextChoices):
 class Checklist(models.Model):
     Status = ChecklistStatus
 
-    name = models.CharField(max_length=200)
-    version = models.PositiveIntegerField(default=1)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
     introduction = models.TextField(
-        blank=True, help_text="Shown above the items, e.g. the sentence each item completes."
+        blank=True,
+        help_text=_("Shown above the items, e.g. the sentence each item completes."),
+        verbose_name=_("introduction"),
     )
     source = models.TextField(
-        blank=True, help_text="Where the checklist comes from, shown on every report."
+        blank=True,
+        help_text=_("Where the checklist comes from, shown on every report."),
+        verbose_name=_("source"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("published at")
+    )
 
     # Fields that may still change once published: moving to retired is allowed.
     LIFECYCLE_FIELDS = frozenset({"status", "published_at"})
 
     class Meta:
+        verbose_name = _("checklist")
+        verbose_name_plural = _("checklists")
         ordering = ["name", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="checklist_version_unique"),
@@ -72,7 +83,11 @@ class Checklist(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} (version {self.version}, {self.get_status_display().lower()})"
+        return gettext("%(name)s (version %(version)s, %(status)s)") % {
+            "name": self.name,
+            "version": self.version,
+            "status": self.get_status_display().lower(),
+        }
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Guard, not behaviour: the stored row decides, so a stale in-memory copy cannot slip by.
@@ -99,9 +114,16 @@ class Checklist(models.Model):
     def ensure_editable(self) -> None:
         if self.is_locked:
             raise ChecklistLockedError(
-                f"{self.name} version {self.version} is {self.get_status_display().lower()}, "
-                "so it cannot be changed: ratings keep the wording that was rated. "
-                "Create a new draft version to make changes.",
+                gettext(
+                    "%(name)s version %(version)s is %(status)s, so it cannot be changed: "
+                    "ratings keep the wording that was rated. Create a new draft version to make "
+                    "changes."
+                )
+                % {
+                    "name": self.name,
+                    "version": self.version,
+                    "status": self.get_status_display().lower(),
+                },
                 code="checklist_locked",
             )
 
@@ -123,32 +145,41 @@ class Checklist(models.Model):
         """Why this checklist cannot be published yet, in words an admin can act on."""
         items = list(self.items.all())
         if not items:
-            return ["It has no items. Add at least one item before publishing."]
+            return [gettext("It has no items. Add at least one item before publishing.")]
         problems = []
         codes: dict[str, list[str]] = {}
         for item in items:
             codes.setdefault(item.code.strip().upper(), []).append(item.code)
         for code, spellings in sorted(codes.items()):
             if len(spellings) > 1:
-                problems.append(f"The code {code} is used by {len(spellings)} items.")
+                problems.append(
+                    gettext("The code %(code)s is used by %(count)s items.")
+                    % {"code": code, "count": len(spellings)}
+                )
         for item in items:
             missing = [
                 label
                 for label, text in (
-                    ("statement", item.statement),
-                    ("Red", item.red_descriptor),
-                    ("Amber", item.amber_descriptor),
-                    ("Green", item.green_descriptor),
+                    (gettext("statement"), item.statement),
+                    (Rag.RED.label, item.red_descriptor),
+                    (Rag.AMBER.label, item.amber_descriptor),
+                    (Rag.GREEN.label, item.green_descriptor),
                 )
                 if not text.strip()
             ]
             if missing:
-                problems.append(f"Item {item.code} has no {', '.join(missing)} description.")
+                problems.append(
+                    gettext("Item %(code)s has no %(missing)s description.")
+                    % {"code": item.code, "missing": ", ".join(str(label) for label in missing)}
+                )
         return problems
 
     def publish(self) -> None:
         if self.status != self.Status.DRAFT:
-            raise ValidationError(f"{self} is not a draft, so it cannot be published.")
+            raise ValidationError(
+                gettext("%(checklist)s is not a draft, so it cannot be published.")
+                % {"checklist": self}
+            )
         problems = self.publication_problems()
         if problems:
             raise ValidationError(problems, code="not_publishable")
@@ -164,7 +195,10 @@ class Checklist(models.Model):
 
     def retire(self) -> None:
         if self.status != self.Status.PUBLISHED:
-            raise ValidationError(f"{self} is not published, so it cannot be retired.")
+            raise ValidationError(
+                gettext("%(checklist)s is not published, so it cannot be retired.")
+                % {"checklist": self}
+            )
         self.status = self.Status.RETIRED
         self.save(update_fields=["status"])
 
@@ -228,11 +262,15 @@ class ChecklistContent(models.Model):
 
 
 class Section(ChecklistContent):
-    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="sections")
-    title = models.CharField(max_length=200)
-    order = models.PositiveIntegerField(default=0)
+    checklist = models.ForeignKey(
+        Checklist, on_delete=models.CASCADE, related_name="sections", verbose_name=_("checklist")
+    )
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    order = models.PositiveIntegerField(default=0, verbose_name=_("order"))
 
     class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
         ordering = ["checklist", "order", "pk"]
 
     def __str__(self) -> str:
@@ -250,29 +288,44 @@ class ItemQuerySet(models.QuerySet["Item"]):
 
 
 class Item(ChecklistContent):
-    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
+    checklist = models.ForeignKey(
+        Checklist, on_delete=models.CASCADE, related_name="items", verbose_name=_("checklist")
+    )
     section = models.ForeignKey(
-        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+        Section,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name=_("section"),
     )
     code = models.CharField(
         max_length=20,
-        help_text="A short, stable code such as W01. Items in new versions keep their code, "
-        "so ratings can be compared across rounds.",
+        help_text=_(
+            "A short, stable code such as W01. Items in new versions keep their code, "
+            "so ratings can be compared across rounds."
+        ),
+        verbose_name=_("code"),
     )
     statement = models.TextField(
-        help_text="Completes the checklist's sentence, e.g. 'Our workforce…'."
+        help_text=_("Completes the checklist's sentence, e.g. 'Our workforce…'."),
+        verbose_name=_("statement"),
     )
-    guidance = models.TextField(blank=True, help_text="Help for the people rating this item.")
-    red_descriptor = models.TextField("what Red looks like", blank=True)
-    amber_descriptor = models.TextField("what Amber looks like", blank=True)
-    green_descriptor = models.TextField("what Green looks like", blank=True)
-    order = models.PositiveIntegerField(default=0)
+    guidance = models.TextField(
+        blank=True, help_text=_("Help for the people rating this item."), verbose_name=_("guidance")
+    )
+    red_descriptor = models.TextField(_("what Red looks like"), blank=True)
+    amber_descriptor = models.TextField(_("what Amber looks like"), blank=True)
+    green_descriptor = models.TextField(_("what Green looks like"), blank=True)
+    order = models.PositiveIntegerField(default=0, verbose_name=_("order"))
 
     ORDER = ("order", "code")  # ItemQuerySet.in_order and sort_key, which must agree
 
     objects = ItemQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
         ordering = ["checklist", "order", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -295,4 +348,4 @@ class Item(ChecklistContent):
             and self.section is not None
             and self.section.checklist_id != self.checklist_id
         ):
-            raise ValidationError({"section": "Choose a section of the same checklist."})
+            raise ValidationError({"section": gettext("Choose a section of the same checklist.")})

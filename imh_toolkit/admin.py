@@ -10,14 +10,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts import two_factor
 
 
 class SecondFactorAdminSite(admin.AdminSite):
-    site_header = "IMH workforce toolkit administration"
-    site_title = "IMH workforce toolkit admin"
-    index_title = "Checklists, partnerships, teams and people"
+    site_header = _("IMH workforce toolkit administration")
+    site_title = _("IMH workforce toolkit admin")
+    index_title = _("Checklists, partnerships, teams and people")
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and two_factor.verified(request)

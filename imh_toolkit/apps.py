@@ -1,7 +1,32 @@
+"""Django's admin and two libraries' apps, each with our site or a name an admin understands."""
+
+from axes.apps import AppConfig as AxesConfig
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.apps import DefaultConfig as TOTPConfig
 
 
 class SecondFactorAdminConfig(AdminConfig):
     """Django's admin, with our site: it asks for the second step of signing in."""
 
     default_site = "imh_toolkit.admin.SecondFactorAdminSite"
+
+
+class LockoutsConfig(AxesConfig):
+    """django-axes, named for what an admin finds in it (it names itself "Axes")."""
+
+    verbose_name = _("Sign-in attempts and lockouts")
+
+
+class AuthenticatorAppsConfig(TOTPConfig):
+    """django-otp's authenticator apps (it names itself "Otp_Totp")."""
+
+    verbose_name = _("Authenticator apps")
+
+    def ready(self) -> None:
+        super().ready()
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        # Its model names itself "TOTP device", in English only; admins know it as an app.
+        TOTPDevice._meta.verbose_name = _("authenticator app")
+        TOTPDevice._meta.verbose_name_plural = _("authenticator apps")

@@ -85,9 +85,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "simple_history",
-    "axes",
+    "imh_toolkit.apps.LockoutsConfig",  # django-axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "imh_toolkit.apps.AuthenticatorAppsConfig",  # django-otp's TOTP devices
     "accounts",
     "checklists",
     "partnerships",

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import NotOwnRolesInline, UserAdmin
 from accounts.models import User
@@ -16,7 +17,8 @@ class PartnershipLeadInline(admin.TabularInline):
     model = PartnershipLead
     autocomplete_fields = ["user"]
     extra = 0
-    verbose_name = "partnership lead"
+    verbose_name = _("partnership lead")
+    verbose_name_plural = _("partnership leads")
 
 
 class OrganisationInline(admin.TabularInline):
@@ -42,11 +44,11 @@ class PartnershipAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="organisations", ordering="organisation_total")
+    @admin.display(description=_("organisations"), ordering="organisation_total")
     def organisation_count(self, obj: Partnership) -> int:
         return obj.organisation_total  # type: ignore[attr-defined]
 
-    @admin.display(description="teams", ordering="team_total")
+    @admin.display(description=_("teams"), ordering="team_total")
     def team_count(self, obj: Partnership) -> int:
         return obj.team_total  # type: ignore[attr-defined]
 
@@ -89,7 +91,7 @@ class TeamAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organisation"]
     inlines = [MembershipInline]
 
-    @admin.display(description="partnership", ordering="organisation__partnership__name")
+    @admin.display(description=_("partnership"), ordering="organisation__partnership__name")
     def partnership_name(self, obj: Team) -> str:
         return obj.organisation.partnership.name
 
@@ -116,14 +118,15 @@ class TeamMembershipRoleInline(NotOwnRolesInline):
     model = TeamMembership
     autocomplete_fields = ["team"]
     extra = 0
-    verbose_name = "team membership"
+    verbose_name = _("team membership")
+    verbose_name_plural = _("team memberships")
 
 
 class PartnershipLeadRoleInline(NotOwnRolesInline):
     model = PartnershipLead
     extra = 0
-    verbose_name = "partnership they lead"
-    verbose_name_plural = "partnerships they lead"
+    verbose_name = _("partnership they lead")
+    verbose_name_plural = _("partnerships they lead")
 
 
 admin.site.unregister(User)

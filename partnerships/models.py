@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Exists, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -58,19 +59,24 @@ class PartnershipQuerySet(models.QuerySet["Partnership"]):
 class Partnership(models.Model):
     """A local multi-agency partnership: the boundary no one sees across."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     area = models.CharField(
-        max_length=200, blank=True, help_text="The place it covers, e.g. a local authority area."
+        max_length=200,
+        blank=True,
+        help_text=_("The place it covers, e.g. a local authority area."),
+        verbose_name=_("area"),
     )
 
     objects = PartnershipQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
         ordering = ["name"]
         permissions = [
             # For national or regional staff who read every partnership's results. Being an
             # administrator (is_staff) opens the admin site only; it grants no results.
-            ("view_every_partnership", "Can see every partnership's results and reports"),
+            ("view_every_partnership", _("Can see every partnership's results and reports")),
         ]
 
     def __str__(self) -> str:
@@ -79,12 +85,17 @@ class Partnership(models.Model):
 
 class Organisation(models.Model):
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.PROTECT, related_name="organisations"
+        Partnership,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("partnership"),
     )
-    name = models.CharField(max_length=200)
-    sector = models.CharField(max_length=32, choices=Sector.choices)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    sector = models.CharField(max_length=32, choices=Sector.choices, verbose_name=_("sector"))
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -119,23 +130,30 @@ class TeamQuerySet(models.QuerySet["Team"]):
 
 
 class Team(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
-    name = models.CharField(max_length=200)
-    team_type = models.CharField(max_length=32, choices=TeamType.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="teams", verbose_name=_("organisation")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    team_type = models.CharField(
+        max_length=32, choices=TeamType.choices, verbose_name=_("team type")
+    )
     headcount = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="How many people work in the team. Leave blank if not known.",
+        help_text=_("How many people work in the team. Leave blank if not known."),
+        verbose_name=_("headcount"),
     )
     is_active = models.BooleanField(
-        "active",
+        _("active"),
         default=True,
-        help_text="Inactive teams are not asked to take part in new rounds.",
+        help_text=_("Inactive teams are not asked to take part in new rounds."),
     )
 
     objects = TeamQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["organisation__name", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -162,37 +180,54 @@ class TeamMembership(models.Model):
     """A practitioner or team lead who rates this team."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    is_team_lead = models.BooleanField("team lead", default=False)
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team")
+    )
+    is_team_lead = models.BooleanField(_("team lead"), default=False)
 
     class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
         ordering = ["team__name", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["user", "team"], name="membership_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.team.name}"
+        return gettext("%(person)s in %(team)s") % {"person": self.user, "team": self.team.name}
 
 
 class PartnershipLead(models.Model):
     """Someone who sees every team's ratings in a partnership and reports on them."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnership_roles"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="partnership_roles",
+        verbose_name=_("user"),
     )
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="leads")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="leads", verbose_name=_("partnership")
+    )
 
     class Meta:
+        verbose_name = _("partnership lead")
+        verbose_name_plural = _("partnership leads")
         ordering = ["partnership__name", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["user", "partnership"], name="lead_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} leads {self.partnership}"
+        return gettext("%(person)s leads %(partnership)s") % {
+            "person": self.user,
+            "partnership": self.partnership,
+        }
 
 
 SEE_EVERY_PARTNERSHIP = "partnerships.view_every_partnership"

@@ -250,6 +250,8 @@ def test_resolving_a_conflict_keeps_what_each_person_chose(
     sign_in(client, world.practitioner)
     conflict = client.post(_save(assessment), stale)
     assert conflict.status_code == 409
+    assert "Saved answer, by colleague@example.org" in conflict.text
+    assert "(blank)" in conflict.text  # W01's next step, empty on both sides
     version = conflict.context["version"]
 
     resolution = {**stale, "version": str(version), "resolving": "1"}

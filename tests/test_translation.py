@@ -14,12 +14,17 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth.hashers import identify_hasher
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import User
 from assessments.models import Assessment, Rating
 from partnerships.models import Team
 from reports import pdf, reports
@@ -58,8 +63,11 @@ class _Shown(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in {"script", "style", "svg"}:
             self._hidden += 1
+        shown = SHOWN_ATTRIBUTES
+        if tag == "input" and dict(attrs).get("type") in {"submit", "button", "reset"}:
+            shown = shown | {"value"}  # a button's words
         for name, value in attrs:
-            if name in SHOWN_ATTRIBUTES and value:
+            if name in shown and value:
                 self.pieces.append(value)
 
     def handle_endtag(self, tag: str) -> None:
@@ -142,6 +150,13 @@ def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     bad = {**rate_all(assessment), f"item-{_first_item(assessment)}-evidence": "a\x01b"}
     yield "assessment with errors", client.post(_save(assessment), bad).text
     yield "check answers", client.get(reverse("assessments:check", args=[assessment.pk])).text
+    stale = rate_all(assessment, "red")
+    client.post(_save(assessment), rate_all(assessment))  # saved since `stale` was loaded
+    conflict = client.post(_save(assessment), stale)
+    yield "conflict", conflict.text
+    resolving = {**stale, "version": str(conflict.context["version"]), "resolving": "1"}
+    yield "conflict with no choice made", client.post(_save(assessment), resolving).text
+    yield "incomplete post", client.post(_save(assessment), {"version": "1"}).text
     client.post(_save(assessment), rate_all(assessment))
     assessment.refresh_from_db()
     submitted = client.post(
@@ -189,6 +204,40 @@ def _report_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "team report, nothing submitted", pdf.markup("reports/team_report.html", context)
 
 
+def _admin_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    """Every page of the admin site an administrator works in: the index, and for each model
+    its list, its add form and the form of one existing object (with its inlines)."""
+    Assessment.start(team=world.team, round=world.round)
+    sign_in(client, world.staff)
+    yield "admin index", _without_djangos_own(client.get(reverse("admin:index")).text)
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        if meta.app_label == "axes":
+            continue  # django-axes's records of requests: its own words, and what clients sent
+        name = f"admin:{meta.app_label}_{meta.model_name}"
+        page = client.get(reverse(f"{name}_changelist"))
+        yield f"{meta.label} list", _without_djangos_own(page.text)
+        if model_admin.has_add_permission(_request_of(world.staff)):
+            page = client.get(reverse(f"{name}_add"))
+            yield f"{meta.label} add", _without_djangos_own(page.text)
+        existing = model._default_manager.order_by("pk").first()
+        if existing is not None:
+            page = client.get(reverse(f"{name}_change", args=[existing.pk]))
+            yield f"{meta.label} change", _without_djangos_own(page.text)
+
+
+def _without_djangos_own(page: str) -> str:
+    """Django's admin writes three words untranslated, as image descriptions: the search icon's
+    "Search" and the yes/no icons' "True" and "False". They are Django's to fix, not ours."""
+    return re.sub(r'(<img [^>]*alt=")(Search|True|False)(")', r"\1\3", page)
+
+
+def _request_of(user: User) -> HttpRequest:
+    request = HttpRequest()
+    request.user = user
+    return request
+
+
 def _first_item(assessment: Assessment) -> int:
     return int(assessment.ratings.values_list("item_id", flat=True).first() or 0)
 
@@ -199,14 +248,19 @@ def _save(assessment: Assessment) -> str:
 
 @pytest.mark.parametrize(
     "pages",
-    [_signed_out_pages, _signed_in_pages, _second_step_pages, _rating_pages, _report_pages],
+    [
+        _signed_out_pages,
+        _signed_in_pages,
+        _second_step_pages,
+        _rating_pages,
+        _report_pages,
+        _admin_pages,
+    ],
 )
 def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(
     client: Client, world: World, marker_language: None, pages: Callable[..., Any]
 ) -> None:
-    people = (world.practitioner, world.staff, world.lead)
-    data = tuple(value for user in people for value in (user.email, user.full_name) if value)
-    data += _world_data(world)
+    data = _world_data(world)
     problems = {
         name: unmarked
         for name, page in pages(client, world)
@@ -229,6 +283,15 @@ def _world_data(world: World) -> tuple[str, ...]:
         texts += [item.section.title] if item.section else []
     texts += [f"Evidence {item.code}" for item in items]
     texts += ["a\x01b"]  # the bad evidence the rating pages are sent back
+    for user in User.objects.all():
+        texts += [user.email, user.full_name]
+        texts += [
+            str(value)
+            for value in identify_hasher(user.password).safe_summary(user.password).values()
+        ]
+    # Permission names are rows Django writes in English at migrate time, not messages; the
+    # admin shows them as they are stored.
+    texts += Permission.objects.values_list("name", flat=True)
     return tuple(text for text in texts if text)
 
 
