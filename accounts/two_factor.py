@@ -144,7 +144,16 @@ class SecondFactorMiddleware:
     """Until the second step is done, every page but that step's own and signing out sends the
     person to it. Sits after the session lifetime middleware (an expired session signs out)."""
 
-    OPEN = ("two_factor_verify", "two_factor_set_up", "logout")
+    # The step itself, signing out, and the pages anyone may read (help among them).
+    OPEN = (
+        "two_factor_verify",
+        "two_factor_set_up",
+        "logout",
+        "help",
+        "accessibility",
+        "privacy",
+        "cookies",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -1,6 +1,7 @@
 """Django's admin and two libraries' apps, each with our site or a name an admin understands."""
 
 from axes.apps import AppConfig as AxesConfig
+from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.apps import DefaultConfig as TOTPConfig
@@ -30,3 +31,13 @@ class AuthenticatorAppsConfig(TOTPConfig):
         # Its model names itself "TOTP device", in English only; admins know it as an app.
         TOTPDevice._meta.verbose_name = _("authenticator app")
         TOTPDevice._meta.verbose_name_plural = _("authenticator apps")
+
+
+class ImhToolkitConfig(AppConfig):
+    """The project itself: its deployment checks."""
+
+    name = "imh_toolkit"
+    verbose_name = _("IMH workforce toolkit")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers them)

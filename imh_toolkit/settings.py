@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +55,26 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
+def env_text(name: str, default: str) -> str:
+    """One line of text a person reads, such as an organisation's name."""
+    value = os.environ.get(name, default).strip()
+    if any(ord(character) < 32 for character in value):
+        raise ImproperlyConfigured(f"{name} must be one line of text.")
+    return value
+
+
+def env_email(name: str, default: str) -> str:
+    value = env_text(name, default)
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name} must be an e-mail address, not {value!r}."
+            ) from None
+    return value
+
+
 DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -93,6 +114,7 @@ INSTALLED_APPS = [
     "partnerships",
     "assessments",
     "reports",
+    "imh_toolkit.apps.ImhToolkitConfig",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +246,19 @@ PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 20,
 # How long sign-in records (failed attempts, lockouts, the access log) are kept: the
 # clean_up_records command, run daily, deletes older ones.
 RECORD_RETENTION_DAYS = env_int("RECORD_RETENTION_DAYS", 90, minimum=1)
+
+# Who runs this installation, for the help, accessibility, privacy and cookies pages (and the
+# data controller in the privacy notice). `make run` shows a fictional council; in production
+# `manage.py check --deploy` warns until they are set.
+OPERATOR_NAME = env_text("OPERATOR_NAME", "Riverside Borough Council (demo)" if DEBUG else "")
+OPERATOR_EMAIL = env_email("OPERATOR_EMAIL", "imh-toolkit@riverside.example" if DEBUG else "")
+OPERATOR_PHONE = env_text("OPERATOR_PHONE", "")
+# Where people send requests about their data; the operator's address when not set.
+DATA_PROTECTION_EMAIL = env_email("DATA_PROTECTION_EMAIL", "") or OPERATOR_EMAIL
+PRIVACY_LAWFUL_BASIS = env_text(
+    "PRIVACY_LAWFUL_BASIS",
+    "performing a task in the public interest (UK GDPR Article 6(1)(e))",
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:home"
 LOGOUT_REDIRECT_URL = "login"

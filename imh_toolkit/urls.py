@@ -5,6 +5,8 @@ from django.urls import include, path
 from accounts import views as account_views
 from accounts.forms import EmailAuthenticationForm, GdsPasswordResetForm, GdsSetPasswordForm
 
+from . import pages
+
 urlpatterns = [
     path(
         "sign-in/",
@@ -44,6 +46,10 @@ urlpatterns = [
     ),
     path("account/two-factor/set-up/", account_views.set_up, name="two_factor_set_up"),
     path("account/two-factor/backup-codes/", account_views.backup_codes, name="backup_codes"),
+    path("help/", pages.help_page, name="help"),
+    path("accessibility/", pages.accessibility, name="accessibility"),
+    path("privacy/", pages.privacy, name="privacy"),
+    path("cookies/", pages.cookies, name="cookies"),
     path("admin/", admin.site.urls),
     path("", include("assessments.urls")),
     path("", include("reports.urls")),

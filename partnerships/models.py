@@ -55,6 +55,13 @@ class PartnershipQuerySet(models.QuerySet["Partnership"]):
             return self.none()
         return self.filter(pk__in=PartnershipLead.objects.filter(user=user).values("partnership"))
 
+    def of_person(self, user: User) -> PartnershipQuerySet:
+        """The partnerships the person belongs to: through a team, or as a lead."""
+        if not user.is_authenticated:
+            return self.none()
+        teams = TeamMembership.objects.filter(user=user).values("team__organisation__partnership")
+        return self.filter(Q(pk__in=teams) | Q(pk__in=self.led_by(user).values("pk")))
+
 
 class Partnership(models.Model):
     """A local multi-agency partnership: the boundary no one sees across."""

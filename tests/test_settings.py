@@ -46,6 +46,8 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         ),
         ({"ALLOWED_HOSTS": "a.example.org, b example.org"}, "ALLOWED_HOSTS"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL must be"),
+        ({"OPERATOR_EMAIL": "the council"}, "OPERATOR_EMAIL must be an e-mail address"),
+        ({"OPERATOR_NAME": "Riverside\nCouncil"}, "OPERATOR_NAME must be one line of text"),
     ],
 )
 def test_malformed_settings_stop_start_up_with_a_message(env: dict[str, str], message: str) -> None:
@@ -61,6 +63,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "toolkit.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://toolkit.example.org",
     "EMAIL_HOST": "smtp.example.org",
+    "OPERATOR_NAME": "Northshire County Council",
+    "OPERATOR_EMAIL": "toolkit@northshire.example.org",
 }
 
 
@@ -68,6 +72,14 @@ def test_deploy_check_passes_with_production_values() -> None:
     result = _run(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_asks_who_runs_the_service() -> None:
+    unnamed = {key: value for key, value in PRODUCTION.items() if not key.startswith("OPERATOR_")}
+    result = _run(unnamed, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "imh_toolkit.W001" in result.stderr
+    assert "OPERATOR_NAME and OPERATOR_EMAIL not set" in result.stderr
 
 
 def test_production_cookies_are_host_only_and_secure() -> None:

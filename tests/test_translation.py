@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.models import Permission
@@ -115,11 +116,14 @@ def _signed_out_pages(client: Client, world: World) -> Iterator[tuple[str, str]]
         yield name, client.get(reverse(name)).text
     yield "login with errors", client.post(reverse("login"), {"username": "x"}).text
     yield "page not found", client.get("/no-such-page/").text
+    for name in ("help", "accessibility", "privacy", "cookies"):
+        yield name, client.get(reverse(name)).text
 
 
 def _signed_in_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     sign_in(client, world.practitioner)
     yield "account", client.get(reverse("account")).text
+    yield "help, signed in", client.get(reverse("help")).text
     yield "change password", client.get(reverse("password_change")).text
     yield (
         "change password with errors",
@@ -292,6 +296,8 @@ def _world_data(world: World) -> tuple[str, ...]:
     # Permission names are rows Django writes in English at migrate time, not messages; the
     # admin shows them as they are stored.
     texts += Permission.objects.values_list("name", flat=True)
+    # Who runs the installation: the operator's own words, from its settings.
+    texts += [settings.OPERATOR_NAME, settings.OPERATOR_EMAIL, settings.DATA_PROTECTION_EMAIL]
     return tuple(text for text in texts if text)
 
 

@@ -276,6 +276,21 @@ def test_sign_in_and_error_pages_are_accessible(page: Page, journey: Journey) ->
     assert_accessible(page, "the not-found page")
 
 
+def test_the_help_accessibility_privacy_and_cookies_pages_fit_any_width(
+    page: Page, journey: Journey
+) -> None:
+    for width in (1280, 320):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{journey.url}/sign-in/")
+        for link in ("Help and contact", "Accessibility statement", "Privacy", "Cookies"):
+            page.locator("footer").get_by_role("link", name=link, exact=True).click()
+            expect(page.locator("h1")).to_be_visible()
+            what = f"the {link.lower()} page at {width} px"
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{what} scrolls sideways"
+            assert_accessible(page, what)
+
+
 def test_a_lead_reopens_and_the_history_shows_it(browser: Browser, journey: Journey) -> None:
     assessment = Assessment.start(
         team=journey.practitioner.memberships.get().team, round=journey.round
