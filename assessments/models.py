@@ -195,6 +195,10 @@ class AssessmentStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
 
 
+REOPENED = "reopened"
+SHOWN_STATUS_LABELS = {**dict(AssessmentStatus.choices), REOPENED: _("Reopened")}
+
+
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def counted(self) -> AssessmentQuerySet:
         """Those whose ratings count in results (Assessment.COUNTED)."""
@@ -286,7 +290,10 @@ class Assessment(models.Model):
 
     objects = AssessmentQuerySet.as_manager()
     history = HistoricalRecords(
-        verbose_name=_("historical assessment"), verbose_name_plural=_("historical assessments")
+        verbose_name=_("historical assessment"),
+        verbose_name_plural=_("historical assessments"),
+        # A reopening's reason is up to 1,000 characters: the library's default is 100.
+        history_change_reason_field=models.TextField(null=True),
     )
 
     class Meta:
@@ -324,6 +331,17 @@ class Assessment(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_reopened(self) -> bool:
+        """In progress again because a lead reopened it, and not yet submitted again."""
+        return self.status == self.Status.IN_PROGRESS and self.reopened_at is not None
+
+    @property
+    def shown_status(self) -> str:
+        """The status people see: a stored status, or Reopened (an in-progress assessment that
+        a lead sent back). Its label is SHOWN_STATUS_LABELS[shown_status]."""
+        return REOPENED if self.is_reopened else self.status
 
     @property
     def is_counted(self) -> bool:
@@ -490,7 +508,10 @@ class Rating(models.Model):
     )
 
     history = HistoricalRecords(
-        verbose_name=_("historical rating"), verbose_name_plural=_("historical ratings")
+        verbose_name=_("historical rating"),
+        verbose_name_plural=_("historical ratings"),
+        # A reopening's reason is up to 1,000 characters: the library's default is 100.
+        history_change_reason_field=models.TextField(null=True),
     )
 
     objects = RatingQuerySet.as_manager()

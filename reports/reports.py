@@ -14,7 +14,7 @@ from typing import Literal
 
 from django.utils.translation import gettext
 
-from assessments.models import Assessment, Rating, Round
+from assessments.models import SHOWN_STATUS_LABELS, Assessment, Rating, Round
 from checklists.models import Item, Rag
 from partnerships.models import Sector, Team, TeamType
 
@@ -98,7 +98,8 @@ class TeamRow:
 
     @property
     def status_label(self) -> str:
-        return str(Assessment.Status(self.status).label)
+        shown = self.assessment.shown_status if self.assessment else self.status
+        return str(SHOWN_STATUS_LABELS[shown])
 
     @property
     def submitted(self) -> bool:

@@ -117,19 +117,26 @@ def test_each_section_appears_once_with_its_items_in_checklist_order(client: Cli
 
 @pytest.mark.django_db
 def test_demo_assessments_are_made_the_way_the_app_makes_them() -> None:
-    # Through start, save_answers and submit: the history names who did each step, a submitted
-    # assessment has every item rated, and an in-progress one has no submitter.
+    # Through start, save_answers, submit and reopen: the history names who did each step (the
+    # team, and the lead who reopened), a submitted assessment has every item rated, and an
+    # in-progress one was submitted only if a lead has reopened it since.
     call_command("load_demo_data", throwaway_database=True, verbosity=0)
     assessments = Assessment.objects.select_related("team").prefetch_related("ratings")
     assert assessments.count() > 20
+    assert sum(assessment.is_reopened for assessment in assessments) == 1
     for assessment in assessments:
         members = set(assessment.team.memberships.values_list("user_id", flat=True))
         steps = assessment.history.order_by("history_date")
         assert steps.last().status == assessment.status
-        assert {step.history_user_id for step in steps.exclude(history_user=None)} <= members
-        if assessment.is_submitted:
+        reopener = {assessment.reopened_by_id} if assessment.is_reopened else set()
+        authors = {step.history_user_id for step in steps.exclude(history_user=None)}
+        assert authors <= members | reopener
+        if assessment.is_submitted or assessment.is_reopened:
             assert steps.filter(status="submitted", history_user_id__in=members).exists()
             assert assessment.submitted_by_id in members
             assert all(rating.is_rated for rating in assessment.ratings.all())
         else:
             assert assessment.submitted_by_id is None
+        if assessment.is_reopened:
+            assert steps.last().history_user_id == assessment.reopened_by_id
+            assert assessment.reopened_by_id not in members  # the partnership's lead

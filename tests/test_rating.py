@@ -2,12 +2,15 @@
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment, Rating, Round
+from assessments.templatetags.assessment_tags import STATUS_COLOURS
 from checklists.models import Item
 
 from .conftest import World
@@ -337,6 +340,82 @@ def test_a_lead_sees_answers_read_only_and_can_reopen_with_a_reason(
     history = client.get(reverse("assessments:history", args=[assessment.pk])).text
     assert "Reopened" in history
     assert "W03 evidence is from another team" in history
+
+
+def test_a_reopened_assessment_says_so_on_the_home_page_the_form_and_to_the_lead(
+    client: Client, world: World, assessment: Assessment
+) -> None:
+    world.lead.full_name = "Lee Lead"
+    world.lead.save()
+    sign_in(client, world.practitioner)
+    client.post(_save(assessment), rate_all(assessment))
+    client.post(reverse("assessments:submit", args=[assessment.pk]))
+    sign_in(client, world.lead)
+    client.post(reverse("assessments:reopen", args=[assessment.pk]), {"reason": "W03 is wrong"})
+    reopened = _tag_of("Reopened")
+
+    sign_in(client, world.practitioner)
+    home = client.get(reverse("assessments:home")).text
+    assert 'class="govuk-notification-banner"' in home
+    assert f"{world.team.name}’s assessment for {world.round.name} has been reopened" in home
+    assert "Lee Lead reopened it on" in home
+    assert "“W03 is wrong”" in home
+    assert reopened in home
+    form = client.get(_edit(assessment)).text
+    assert 'class="govuk-notification-banner"' in form
+    assert "This assessment has been reopened" in form
+
+    sign_in(client, world.lead)
+    assert reopened in client.get(reverse("assessments:home")).text
+    dashboard = client.get(reverse("reports:dashboard", args=[world.round.pk])).text
+    assert f"{world.team.name}, {world.team.organisation.name}: reopened" in dashboard
+
+    # Submitted again: no banner, and the tag says Submitted.
+    sign_in(client, world.practitioner)
+    client.post(
+        reverse("assessments:submit", args=[assessment.pk]), {"version": _version(assessment)}
+    )
+    home = client.get(reverse("assessments:home")).text
+    assert "govuk-notification-banner" not in home
+    assert _tag_of("Submitted") in home
+
+
+def test_a_reason_to_reopen_as_long_as_the_form_allows_is_kept_whole(
+    client: Client, world: World, assessment: Assessment
+) -> None:
+    sign_in(client, world.practitioner)
+    client.post(_save(assessment), rate_all(assessment))
+    client.post(reverse("assessments:submit", args=[assessment.pk]))
+    reason = ("Ŵ03 and ŷ: the evidence predates the restructure 🙂. " * 20)[:1000].strip()
+    sign_in(client, world.lead)
+    response = client.post(reverse("assessments:reopen", args=[assessment.pk]), {"reason": reason})
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.reopened_reason == reason
+    assert assessment.history.latest().history_change_reason == f"Reopened: {reason}"
+
+
+def _tag_of(label: str) -> str:
+    colour = {"Not started": "grey", "In progress": "light-blue", "Reopened": "purple"}
+    return f'<strong class="govuk-tag govuk-tag--{colour.get(label, "blue")}">{label}</strong>'
+
+
+def _version(assessment: Assessment) -> int:
+    assessment.refresh_from_db()
+    return assessment.version
+
+
+def test_each_status_has_one_colour_everywhere_and_none_is_a_rag_colour() -> None:
+    assert set(STATUS_COLOURS) == {"not_started", "in_progress", "reopened", "submitted"}
+    assert len(set(STATUS_COLOURS.values())) == len(STATUS_COLOURS)
+    assert not set(STATUS_COLOURS.values()) & {"red", "orange", "green", "yellow"}
+    templates = Path(settings.BASE_DIR, "templates")
+    by_hand = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if re.search(r"govuk-tag--(grey|light-blue|purple|blue)", path.read_text())
+    ]
+    assert by_hand == [], "status tags written by hand instead of with |status_tag"
 
 
 def test_closed_rounds_accept_no_saves(

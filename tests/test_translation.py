@@ -8,6 +8,7 @@ read-only, history, reopen) and the lead's dashboard; the header, footer, messag
 summary are on every page. The PDFs follow.
 """
 
+import datetime
 import re
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
@@ -26,7 +27,7 @@ from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from assessments.models import Assessment, Rating
+from assessments.models import Assessment, Rating, Round
 from partnerships.models import Team
 from reports import pdf, reports
 
@@ -177,6 +178,16 @@ def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "dashboard", client.get(dashboard).text
     yield "dashboard filtered", client.get(dashboard, {"sector": "nhs_health"}).text
     yield "reopen", client.get(reverse("assessments:reopen", args=[assessment.pk])).text
+    client.post(reverse("assessments:reopen", args=[assessment.pk]), {"reason": "W02 is wrong"})
+    yield "reopened, as the lead sees it", client.get(_edit(assessment)).text
+    sign_in(client, world.practitioner)
+    yield "home with a reopened assessment", client.get(reverse("assessments:home")).text
+    yield "reopened assessment", client.get(_edit(assessment)).text
+    Round.objects.filter(pk=world.round.pk).update(
+        opens_on=world.round.opens_on - datetime.timedelta(days=60),
+        closes_on=world.round.opens_on - datetime.timedelta(days=1),
+    )
+    yield "a closed round's answers", client.get(_edit(assessment)).text
 
 
 def _report_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
@@ -246,6 +257,10 @@ def _first_item(assessment: Assessment) -> int:
     return int(assessment.ratings.values_list("item_id", flat=True).first() or 0)
 
 
+def _edit(assessment: Assessment) -> str:
+    return reverse("assessments:edit", args=[assessment.pk])
+
+
 def _save(assessment: Assessment) -> str:
     return reverse("assessments:save", args=[assessment.pk])
 
@@ -286,7 +301,7 @@ def _world_data(world: World) -> tuple[str, ...]:
         texts += [item.red_descriptor, item.amber_descriptor, item.green_descriptor]
         texts += [item.section.title] if item.section else []
     texts += [f"Evidence {item.code}" for item in items]
-    texts += ["a\x01b"]  # the bad evidence the rating pages are sent back
+    texts += ["a\x01b", "W02 is wrong"]  # bad evidence sent back; a lead's reason to reopen
     for user in User.objects.all():
         texts += [user.email, user.full_name]
         texts += [

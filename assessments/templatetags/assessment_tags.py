@@ -8,12 +8,33 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
 from assessments.forms import TEXT_LIMIT
+from assessments.models import REOPENED, SHOWN_STATUS_LABELS, Assessment
 from checklists.templatetags.rag import descriptors, e, tag_html
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 register = template.Library()
+
+# One colour per status, wherever a status is shown. None of them is a RAG colour (red,
+# orange, green), so a status is never read as a rating.
+STATUS_COLOURS = {
+    Assessment.Status.NOT_STARTED: "grey",
+    Assessment.Status.IN_PROGRESS: "light-blue",
+    REOPENED: "purple",
+    Assessment.Status.SUBMITTED: "blue",
+}
+
+
+@register.filter
+def status_tag(assessment: Assessment | None) -> SafeString:
+    """An assessment's status as a GOV.UK tag; no assessment yet is "Not started"."""
+    shown = assessment.shown_status if assessment else Assessment.Status.NOT_STARTED
+    return mark_safe(  # noqa: S308 (a fixed class and a label of ours, escaped)
+        f'<strong class="govuk-tag govuk-tag--{STATUS_COLOURS[shown]}">'
+        f"{e(SHOWN_STATUS_LABELS[shown])}</strong>"
+    )
+
 
 # The assessment page repeats one block per item (up to 60). Built here with str.format and
 # one escape per piece of text, rather than by {% include %} or format_html per fragment, it

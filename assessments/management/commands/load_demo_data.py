@@ -84,6 +84,10 @@ ORGANISATIONS: list[tuple[str, Sector, list[tuple[str, TeamType, int | None, boo
 ]
 
 # How far along each active team is in the current round.
+REOPEN_REASON = (
+    "W06 and W10 are rated Green, but the evidence is from before the team's restructure. "
+    "Please check them with the new team and submit again."
+)
 CURRENT_PROGRESS = {
     "Health Visiting North": "in_progress",  # the demo practitioner's team
     "Health Visiting South": "submitted",
@@ -91,7 +95,7 @@ CURRENT_PROGRESS = {
     "Community Midwifery": "in_progress",
     "Perinatal Mental Health Service": "submitted",
     "Parent-Infant Relationship Team": "submitted",
-    "Family Hubs East": "submitted",
+    "Family Hubs East": "reopened",  # submitted, then sent back by the lead
     "Early Help Service": "in_progress",
     "Children's Social Care Assessment Team": "not_started",
     "Area SENCO and Portage": "submitted",
@@ -260,9 +264,11 @@ class Command(BaseCommand):
             if progress == "in_progress":
                 rated = 6 if team == hv_north else rng.randint(3, 9)
                 rags = rags[:rated] + [Rag.UNRATED] * (len(items) - rated)
-            self._assessment(
-                rng, current, team, items, rags, rater, submitted=progress == "submitted"
+            assessment = self._assessment(
+                rng, current, team, items, rags, rater, submitted=progress != "in_progress"
             )
+            if progress == "reopened":
+                assessment.reopen(by=lead, reason=REOPEN_REASON)
 
     def _user(self, email: str, name: str, **flags: bool) -> User:
         user = User.objects.filter(email=email).first()
@@ -302,7 +308,7 @@ class Command(BaseCommand):
         rater: User,
         *,
         submitted: bool,
-    ) -> None:
+    ) -> Assessment:
         finished_on = min(round_.closes_on, timezone.localdate()) - datetime.timedelta(
             days=rng.randint(1, 20)
         )
@@ -326,3 +332,5 @@ class Command(BaseCommand):
         Assessment.objects.filter(pk=assessment.pk).update(
             updated_at=submitted_at, submitted_at=submitted_at if submitted else None
         )
+        assessment.refresh_from_db()
+        return assessment
