@@ -165,9 +165,13 @@ class Answer:
 
 @dataclass(frozen=True)
 class PreviousAnswer:
+    """What the team submitted for an item last round, and where to read all of it."""
+
     round_name: str
     rag: str
     evidence: str
+    next_step: str
+    assessment_id: int
 
 
 class AssessmentLockedError(Exception):
@@ -359,9 +363,19 @@ class Assessment(models.Model):
             Rating.objects.counted()
             .filter(assessment__team_id=self.team_id, assessment__round=Subquery(previous_round))
             .exclude(rag=Rag.UNRATED)
-            .values_list("item__code", "assessment__round__name", "rag", "evidence")
+            .values_list(
+                "item__code",
+                "assessment__round__name",
+                "rag",
+                "evidence",
+                "next_step",
+                "assessment_id",
+            )
         )
-        return {code: PreviousAnswer(name, rag, evidence) for code, name, rag, evidence in rows}
+        return {
+            code: PreviousAnswer(name, rag, evidence, next_step, assessment_id)
+            for code, name, rag, evidence, next_step, assessment_id in rows
+        }
 
     def _lock(self) -> Assessment:
         locked = Assessment.objects.select_for_update().select_related("round").get(pk=self.pk)

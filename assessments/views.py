@@ -273,6 +273,7 @@ def _render_form(
             "item_count": len(entries),
             "can_copy_previous": any(e.previous for e in entries)
             and not any(e.rating.is_rated for e in entries),
+            "last_round": next((e.previous for e in entries if e.previous), None),
         },
         status=status,
     )

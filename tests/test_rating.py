@@ -432,9 +432,9 @@ def test_closed_rounds_accept_no_saves(
     assert not assessment.ratings.exclude(rag="unrated").exists()
 
 
-def test_last_rounds_rating_is_shown_and_copied_only_when_asked(
-    signed_in: Client, world: World
-) -> None:
+@pytest.fixture
+def last_round(world: World) -> Assessment:
+    """The team's submitted answers in the round before, for W01 and W02 only."""
     earlier = make_round(
         world.partnership,
         world.checklist,
@@ -446,6 +446,12 @@ def test_last_rounds_rating_is_shown_and_copied_only_when_asked(
     old.ratings.filter(item__code="W01").update(rag="red", evidence="Nobody trained")
     old.ratings.filter(item__code="W02").update(rag="green", evidence="All trained")
     mark_submitted(old)
+    return old
+
+
+def test_last_rounds_rating_is_shown_and_copied_only_when_asked(
+    signed_in: Client, world: World, last_round: Assessment
+) -> None:
     current = Assessment.start(team=world.team, round=world.round)
 
     page = signed_in.get(_edit(current)).text
@@ -461,6 +467,29 @@ def test_last_rounds_rating_is_shown_and_copied_only_when_asked(
     assert answers["W02"] == ("green", "All trained", "")
     assert answers["W03"] == ("unrated", "", "")
     assert "Start from last round" not in signed_in.get(_edit(current)).text
+
+
+def test_each_item_shows_what_the_team_planned_last_round_with_a_link_to_that_answer(
+    signed_in: Client, world: World, last_round: Assessment
+) -> None:
+    old = last_round
+    old.ratings.filter(item__code="W01").update(next_step="Book <b>training</b>\nfor all")
+    current = Assessment.start(team=world.team, round=world.round)
+
+    page = signed_in.get(_edit(current)).text
+    w01 = page[page.index('id="item-W01"') : page.index('id="item-W02"')]
+    assert "Last round your team said it would do next:" in w01
+    assert "“Book &lt;b&gt;training&lt;/b&gt;<br>for all”" in w01  # escaped, lines kept
+    assert f'href="{_edit(old)}#answer-W01"' in w01
+    w02 = page[page.index('id="item-W02"') : page.index('id="item-W03"')]
+    assert "Last round your team did not say what it would do next." in w02
+    w03 = page[page.index('id="item-W03"') :]
+    assert "app-previous" not in w03  # no answer last round: nothing to show
+    assert f'href="{_edit(old)}">Read your team’s answers from 2025 round</a>' in page
+    answers = signed_in.get(_edit(old))
+    assert answers.status_code == 200
+    assert 'id="answer-W01"' in answers.text
+    assert "Book &lt;b&gt;training&lt;/b&gt;<br>for all" in answers.text
 
 
 def test_history_shows_who_changed_what_from_what_to_what(

@@ -146,12 +146,14 @@ def _second_step_pages(client: Client, world: World) -> Iterator[tuple[str, str]
 
 
 def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    last_year = make_last_year(world.round, world.team)  # last round's answers beside each item
+    last_year.ratings.filter(item__code="W01").update(next_step="Train everyone")
     sign_in(client, world.practitioner)
     yield "home", client.get(reverse("assessments:home")).text
     start = reverse("assessments:start", args=[world.team.pk, world.round.pk])
     page = client.post(start, follow=True)
     yield "assessment", page.text
-    assessment = Assessment.objects.get(team=world.team)
+    assessment = Assessment.objects.get(team=world.team, round=world.round)
     bad = {**rate_all(assessment), f"item-{_first_item(assessment)}-evidence": "a\x01b"}
     yield "assessment with errors", client.post(_save(assessment), bad).text
     yield "check answers", client.get(reverse("assessments:check", args=[assessment.pk])).text
@@ -301,7 +303,11 @@ def _world_data(world: World) -> tuple[str, ...]:
         texts += [item.red_descriptor, item.amber_descriptor, item.green_descriptor]
         texts += [item.section.title] if item.section else []
     texts += [f"Evidence {item.code}" for item in items]
-    texts += ["a\x01b", "W02 is wrong"]  # bad evidence sent back; a lead's reason to reopen
+    texts += [
+        "a\x01b",
+        "W02 is wrong",
+        "Train everyone",
+    ]  # bad evidence sent back; a lead's reason to reopen
     for user in User.objects.all():
         texts += [user.email, user.full_name]
         texts += [

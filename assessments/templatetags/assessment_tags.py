@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
@@ -51,7 +52,12 @@ ITEM = """<div class="app-item" id="item-{code}">
 {radios}</div>
 </fieldset>
 </div>
-{evidence}{next_step}</div>
+{previous_plan}{evidence}{next_step}</div>
+"""
+PREVIOUS_PLAN = """<div class="app-previous">
+<p class="govuk-body-s">{plan}</p>
+<p class="govuk-body-s"><a class="govuk-link" href="{url}">{link}</a></p>
+</div>
 """
 RADIO = """<div class="govuk-radios__item">
 <input class="govuk-radios__input" id="{id}" name="{prefix}-rag" type="radio" value="{value}" \
@@ -142,6 +148,7 @@ def rating_item(entry: Any) -> SafeString:
             prefix=prefix,
             statement=e(item.statement),
             previous=previous,
+            previous_plan=_previous_plan(entry),
             guidance=GUIDANCE.format(
                 help=e(gettext("Help with %(code)s") % {"code": item.code}),
                 guidance=linebreaksbr(item.guidance),
@@ -156,3 +163,21 @@ def rating_item(entry: Any) -> SafeString:
             next_step=_textarea(entry, "next_step", gettext("What will you do next?"), ""),
         )
     )
+
+
+def _previous_plan(entry: Any) -> str:
+    """What the team said last round it would do next, and a link to that answer in full."""
+    previous = entry.previous
+    if previous is None:
+        return ""
+    if previous.next_step:
+        plan = e(gettext("Last round your team said it would do next:")) + (
+            f" “{linebreaksbr(previous.next_step)}”"
+        )
+    else:
+        plan = e(gettext("Last round your team did not say what it would do next."))
+    url = reverse("assessments:edit", args=[previous.assessment_id])
+    code = e(entry.item.code)
+    link = e(gettext("See last round’s answer"))
+    link += f'<span class="govuk-visually-hidden"> {code}</span>'
+    return PREVIOUS_PLAN.format(plan=plan, url=f"{e(url)}#answer-{code}", link=link)
