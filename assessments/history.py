@@ -40,11 +40,22 @@ def assessment_changes(assessment: Assessment) -> list[Change]:
         .order_by("id", "history_date", "history_id")
     )
     last: dict[int, Answer] = {}
+    carried: dict[int, bool] = {}
     for record in records:
         before = last.get(record.id, Answer())
         after = Answer(rag=record.rag, evidence=record.evidence, next_step=record.next_step)
         last[record.id] = after
         who = str(record.history_user) if record.history_user else gettext("Not recorded")
+        if carried.get(record.id) and not record.carried_forward and before == after:
+            changes.append(
+                Change(
+                    when=record.history_date,
+                    who=who,
+                    what=gettext("%(code)s confirmed as carried forward from last round")
+                    % {"code": record.item.code},
+                )
+            )
+        carried[record.id] = record.carried_forward
         for field, label in FIELDS:
             old, new = getattr(before, field), getattr(after, field)
             if old != new:

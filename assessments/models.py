@@ -4,7 +4,7 @@ rules (start, save, submit, reopen, copy forward)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -187,10 +187,13 @@ class ConflictError(Exception):
         self.version = version
 
 
-class UnratedItemsError(Exception):
-    def __init__(self, items: list[Item]) -> None:
-        super().__init__(f"{len(items)} items are not rated.")
-        self.items = items
+class NotReadyToSubmitError(Exception):
+    """Items still unrated, and items carried forward from last round and not yet confirmed."""
+
+    def __init__(self, *, unrated: list[Item], unconfirmed: list[Item]) -> None:
+        super().__init__(f"{len(unrated)} items unrated, {len(unconfirmed)} unconfirmed.")
+        self.unrated = unrated
+        self.unconfirmed = unconfirmed
 
 
 class AssessmentStatus(models.TextChoices):
@@ -394,11 +397,24 @@ class Assessment(models.Model):
         return locked
 
     @transaction.atomic
-    def save_answers(self, answers: Mapping[int, Answer], *, version: int, by: User) -> bool:
+    def save_answers(
+        self,
+        answers: Mapping[int, Answer],
+        *,
+        version: int,
+        by: User,
+        confirm: Collection[int] = (),
+        carried_forward: bool = False,
+    ) -> bool:
         """Write the answers (by item id) if the form was loaded at the current version.
 
         Posting exactly what is already saved changes nothing and is never a conflict, so a
         double click or a browser resubmit is harmless. Returns whether anything changed.
+
+        An answer carried forward from last round waits to be confirmed: changing it confirms
+        it, and so does naming its item in `confirm` (a second time does nothing). Confirming
+        an answer nobody has changed since is never a conflict. `carried_forward` marks the
+        answers written as copied, not yet confirmed.
         """
         locked = self._lock()
         ratings = {
@@ -411,17 +427,24 @@ class Assessment(models.Model):
             for item_id, answer in answers.items()
             if item_id in saved and saved[item_id] != answer
         }
-        if not changed:
+        confirmed = {
+            item_id
+            for item_id in confirm
+            if item_id in ratings and ratings[item_id].carried_forward and item_id not in changed
+        }
+        if not changed and not confirmed:
             return False
-        if version != locked.version:
+        if changed and version != locked.version:
             raise ConflictError(saved=saved, version=locked.version)
-        for item_id, answer in changed.items():
+        for item_id in changed.keys() | confirmed:
             rating = ratings[item_id]
+            answer = changed.get(item_id, rating.answer)
             rating.rag, rating.evidence, rating.next_step = (
                 answer.rag,
                 answer.evidence,
                 answer.next_step,
             )
+            rating.carried_forward = carried_forward and item_id in changed
             rating.updated_by = by
             rating._history_user = by  # type: ignore[attr-defined]  # outside a request too
             rating.save()
@@ -434,15 +457,13 @@ class Assessment(models.Model):
     @transaction.atomic
     def submit(self, *, by: User) -> None:
         locked = self._lock()
-        unrated = [
-            rating.item
-            for rating in sorted(
-                locked.ratings.select_related("item"), key=lambda rating: rating.item.sort_key()
-            )
-            if not rating.is_rated
-        ]
-        if unrated:
-            raise UnratedItemsError(unrated)
+        ratings = sorted(
+            locked.ratings.select_related("item"), key=lambda rating: rating.item.sort_key()
+        )
+        unrated = [rating.item for rating in ratings if not rating.is_rated]
+        unconfirmed = [rating.item for rating in ratings if rating.carried_forward]
+        if unrated or unconfirmed:
+            raise NotReadyToSubmitError(unrated=unrated, unconfirmed=unconfirmed)
         locked.status = self.Status.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.submitted_by = by
@@ -491,7 +512,7 @@ class Assessment(models.Model):
         }
         if self.ratings.exclude(rag=Rag.UNRATED).exists() or not answers:
             return 0
-        self.save_answers(answers, version=version, by=by)
+        self.save_answers(answers, version=version, by=by, carried_forward=True)
         return len(answers)
 
 
@@ -511,6 +532,9 @@ class Rating(models.Model):
     rag = models.CharField(_("rating"), max_length=8, choices=Rag.choices, default=Rag.UNRATED)
     evidence = models.TextField(_("what tells you this"), blank=True, max_length=2000)
     next_step = models.TextField(_("what you will do next"), blank=True, max_length=2000)
+    # Copied from last round and not yet looked at: the team confirms or changes it before
+    # submitting, so last year is never resubmitted unread.
+    carried_forward = models.BooleanField(_("carried forward, not yet confirmed"), default=False)
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

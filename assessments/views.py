@@ -4,6 +4,7 @@ Every object comes through a lookup scoped to the signed-in person; anything els
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -29,10 +30,10 @@ from .models import (
     Assessment,
     AssessmentLockedError,
     ConflictError,
+    NotReadyToSubmitError,
     PreviousAnswer,
     Rating,
     Round,
-    UnratedItemsError,
 )
 
 
@@ -274,6 +275,7 @@ def _render_form(
             "can_copy_previous": any(e.previous for e in entries)
             and not any(e.rating.is_rated for e in entries),
             "last_round": next((e.previous for e in entries if e.previous), None),
+            "carried_total": sum(1 for e in entries if e.rating.carried_forward),
         },
         status=status,
     )
@@ -314,8 +316,11 @@ def save(request: SignedInRequest, pk: int) -> HttpResponse:
         else entry.answer()
         for entry in entries
     }
+    confirm = _confirmations(entries, request.POST)
     try:
-        assessment.save_answers(answers, version=page.cleaned_data["version"], by=request.user)
+        assessment.save_answers(
+            answers, version=page.cleaned_data["version"], by=request.user, confirm=confirm
+        )
     except ConflictError as conflict:
         for entry in entries:
             entry.saved = conflict.saved.get(entry.item.pk)
@@ -323,6 +328,16 @@ def save(request: SignedInRequest, pk: int) -> HttpResponse:
     except AssessmentLockedError as error:
         messages.error(request, gettext("Your answers were not saved. %(why)s") % {"why": error})
         return redirect("assessments:edit", assessment.pk)
+    if confirm:
+        # Back to where the person was, with the next answer still to confirm in view.
+        first = next(entry for entry in entries if entry.item.pk in confirm)
+        messages.success(
+            request,
+            ngettext("%(count)d answer confirmed.", "%(count)d answers confirmed.", len(confirm))
+            % {"count": len(confirm)},
+        )
+        edit = reverse("assessments:edit", args=[assessment.pk])
+        return redirect(f"{edit}#item-{first.item.code}")
     if page.cleaned_data["action"] == "continue":
         return redirect("assessments:check", assessment.pk)
     messages.success(
@@ -334,6 +349,22 @@ def save(request: SignedInRequest, pk: int) -> HttpResponse:
         % {"team": assessment.team.name, "closes": date_format(assessment.round.closes_on)},
     )
     return redirect("assessments:home")
+
+
+def _confirmations(entries: list[Entry], data: QueryDict) -> set[int]:
+    """The items whose carried-forward answers the person confirmed: the one whose button
+    they pressed, or every carried-forward item of the section whose button they pressed.
+    Anything else posted (an unknown id, a word) confirms nothing."""
+    item, section = data.get("confirm", ""), data.get("confirm_section", "")
+    return {
+        entry.item.pk
+        for entry in entries
+        if entry.rating.carried_forward
+        and (
+            str(entry.item.pk) == item
+            or (entry.item.section_id is not None and str(entry.item.section_id) == section)
+        )
+    }
 
 
 def _apply_conflict_choices(assessment: Assessment, entries: list[Entry], data: QueryDict) -> None:
@@ -428,7 +459,12 @@ def check_answers(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 def _render_check(
-    request: SignedInRequest, assessment: Assessment, *, unrated: list[Item], status: int = 200
+    request: SignedInRequest,
+    assessment: Assessment,
+    *,
+    unrated: list[Item],
+    unconfirmed: Sequence[Item] = (),
+    status: int = 200,
 ) -> HttpResponse:
     entries = _entries(assessment, previous=False)
     edit_url = reverse("assessments:edit", args=[assessment.pk])
@@ -445,11 +481,33 @@ def _render_check(
                     % {"code": item.code, "statement": item.statement},
                 )
                 for item in unrated
+            ]
+            + [
+                (
+                    f"{edit_url}#item-{item.code}",
+                    gettext("Confirm or change %(code)s: it was carried forward from last round")
+                    % {"code": item.code},
+                )
+                for item in unconfirmed
             ],
             "edit_url": edit_url,
+            "not_ready": _not_ready_title(unrated=bool(unrated), unconfirmed=bool(unconfirmed)),
         },
         status=status,
     )
+
+
+def _not_ready_title(*, unrated: bool, unconfirmed: bool) -> str:
+    if unrated and unconfirmed:
+        return gettext(
+            "Before you submit, rate every item and confirm or change every answer carried "
+            "forward from last round"
+        )
+    if unconfirmed:
+        return gettext(
+            "Confirm or change every answer carried forward from last round before you submit"
+        )
+    return gettext("Rate every item before you submit")
 
 
 @login_required
@@ -460,8 +518,10 @@ def submit(request: SignedInRequest, pk: int) -> HttpResponse:
         return redirect("assessments:submitted", assessment.pk)
     try:
         assessment.submit(by=request.user)
-    except UnratedItemsError as error:
-        return _render_check(request, assessment, unrated=error.items, status=400)
+    except NotReadyToSubmitError as error:
+        return _render_check(
+            request, assessment, unrated=error.unrated, unconfirmed=error.unconfirmed, status=400
+        )
     except AssessmentLockedError as error:
         messages.error(
             request, gettext("Your assessment was not submitted. %(why)s") % {"why": error}

@@ -32,7 +32,7 @@ from partnerships.models import Team
 from reports import pdf, reports
 
 from .conftest import World
-from .helpers import make_last_year, mark_submitted, rate_all, sign_in
+from .helpers import form_data, make_last_year, mark_submitted, rate_all, sign_in
 
 OPEN, CLOSE = "\u2068", "\u2069"  # first-strong and pop directional isolates: invisible
 SHOWN_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder"}
@@ -154,6 +154,15 @@ def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     page = client.post(start, follow=True)
     yield "assessment", page.text
     assessment = Assessment.objects.get(team=world.team, round=world.round)
+    copy = reverse("assessments:copy-previous", args=[assessment.pk])
+    page = client.post(copy, {"version": assessment.version}, follow=True)
+    yield "assessment with answers carried forward", page.text
+    submit = reverse("assessments:submit", args=[assessment.pk])
+    yield "submitting with answers to confirm", client.post(submit).text
+    assessment.refresh_from_db()
+    confirm = {**form_data(assessment), "confirm": str(_first_item(assessment))}
+    yield "an answer confirmed", client.post(_save(assessment), confirm, follow=True).text
+    assessment.refresh_from_db()
     bad = {**rate_all(assessment), f"item-{_first_item(assessment)}-evidence": "a\x01b"}
     yield "assessment with errors", client.post(_save(assessment), bad).text
     yield "check answers", client.get(reverse("assessments:check", args=[assessment.pk])).text

@@ -47,12 +47,20 @@ ITEM = """<div class="app-item" id="item-{code}">
 <legend class="govuk-fieldset__legend govuk-fieldset__legend--m">
 <h3 class="govuk-fieldset__heading"><span class="app-item__code">{code}</span> {statement}</h3>
 </legend>
-<div id="{prefix}-rag-hint" class="govuk-hint">{previous}</div>
+{carried_tag}<div id="{prefix}-rag-hint" class="govuk-hint">{previous}</div>
 {guidance}{rag_errors}<div class="govuk-radios" data-module="govuk-radios">
 {radios}</div>
 </fieldset>
 </div>
-{previous_plan}{evidence}{next_step}</div>
+{previous_plan}{evidence}{next_step}{carried}</div>
+"""
+CARRIED_TAG = """<p class="govuk-body"><strong class="govuk-tag govuk-tag--pink">{tag}</strong></p>
+"""
+CARRIED = """<div class="app-carried">
+<p class="govuk-body">{text}</p>
+<button type="submit" name="confirm" value="{item_id}" class="govuk-button govuk-button--secondary \
+govuk-!-margin-bottom-0" data-module="govuk-button">{button}</button>
+</div>
 """
 PREVIOUS_PLAN = """<div class="app-previous">
 <p class="govuk-body-s">{plan}</p>
@@ -149,6 +157,10 @@ def rating_item(entry: Any) -> SafeString:
             statement=e(item.statement),
             previous=previous,
             previous_plan=_previous_plan(entry),
+            carried=_carried(entry),
+            carried_tag=CARRIED_TAG.format(tag=e(gettext("Carried forward: confirm or change")))
+            if entry.rating.carried_forward
+            else "",
             guidance=GUIDANCE.format(
                 help=e(gettext("Help with %(code)s") % {"code": item.code}),
                 guidance=linebreaksbr(item.guidance),
@@ -181,3 +193,26 @@ def _previous_plan(entry: Any) -> str:
     link = e(gettext("See last round’s answer"))
     link += f'<span class="govuk-visually-hidden"> {code}</span>'
     return PREVIOUS_PLAN.format(plan=plan, url=f"{e(url)}#answer-{code}", link=link)
+
+
+def _carried(entry: Any) -> str:
+    """A copied answer waits for the team: confirm it as it is, or change it."""
+    if not entry.rating.carried_forward:
+        return ""
+    return CARRIED.format(
+        text=e(
+            gettext(
+                "This is your team's answer from last round. If it is still true, confirm it. "
+                "If not, change the rating or the evidence and save."
+            )
+        ),
+        item_id=entry.item.pk,
+        button=e(gettext("Confirm this answer"))
+        + f'<span class="govuk-visually-hidden"> {e(entry.item.code)}</span>',
+    )
+
+
+@register.simple_tag
+def carried_count(entries: list[Any]) -> int:
+    """How many of these items hold an answer carried forward and not yet confirmed."""
+    return sum(1 for entry in entries if entry.rating.carried_forward)

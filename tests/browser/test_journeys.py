@@ -276,6 +276,47 @@ def test_sign_in_and_error_pages_are_accessible(page: Page, journey: Journey) ->
     assert_accessible(page, "the not-found page")
 
 
+def test_answers_carried_forward_block_submitting_until_each_is_confirmed(
+    page: Page, journey: Journey
+) -> None:
+    team = journey.practitioner.memberships.get().team
+    last = make_round(
+        journey.round.partnership,
+        journey.round.checklist,
+        name="2025 workforce round",
+        opens_days_ago=400,
+        closes_in_days=-300,
+    )
+    earlier = Assessment.start(team=team, round=last)
+    earlier.ratings.update(rag="amber", evidence="Some trained", next_step="Train the rest")
+    mark_submitted(earlier)
+    Assessment.start(team=team, round=journey.round)
+
+    sign_in(page, journey.url, "practitioner@example.org")
+    page.click("main a.govuk-button")  # Start, on the team's card
+    page.get_by_role("button", name="Start from last round's ratings").click()
+    expect(page.locator(".govuk-notification-banner").first).to_contain_text("Copied")
+    assert page.locator(".govuk-tag--pink").count() == journey.round.checklist.items.count()
+    assert_accessible(page, "the assessment with answers carried forward")
+
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.click("text=Submit assessment")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Confirm or change every answer carried forward")
+    assert_accessible(page, "submitting with answers to confirm")
+    summary.get_by_role("link").first.click()  # to the first item, on the assessment
+    page.locator("button[name=confirm]").first.click()
+    expect(page.locator(".govuk-notification-banner").first).to_contain_text("1 answer confirmed.")
+    while page.locator("button[name=confirm_section]").count():  # a section's confirm-all
+        page.locator("button[name=confirm_section]").first.click()
+    while page.locator("button[name=confirm]").count():  # sections of one item have none
+        page.locator("button[name=confirm]").first.click()
+    assert page.locator(".govuk-tag--pink").count() == 0
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.click("text=Submit assessment")
+    expect(page.locator("h1")).to_contain_text("submitted")
+
+
 def test_the_help_accessibility_privacy_and_cookies_pages_fit_any_width(
     page: Page, journey: Journey
 ) -> None:
