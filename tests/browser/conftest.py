@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 # The flags this machine's closed network needs; see the README's contributor section.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -72,3 +72,15 @@ def assert_accessible(page: Page, what: str) -> None:
         for v in result["violations"]
     ]
     assert problems == [], f"axe found problems on {what}:\n" + "\n".join(problems)
+
+
+def assert_fits(page: Page, what: str) -> None:
+    """No sideways scrolling of the page (WCAG 1.4.10): only a wide table may scroll, inside
+    its own focusable, labelled region (.app-scroll)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    wide = page.evaluate(
+        """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right
+        > window.innerWidth + 1 && !e.closest('.app-scroll')).map(e => e.tagName + '.' +
+        e.className).slice(0, 5)"""
+    )
+    assert overflow <= 0, f"{what} scrolls sideways at {page.viewport_size} because of {wide}"
