@@ -23,6 +23,7 @@ from accounts.models import User
 from checklists.models import Item, Rag, Section
 from partnerships.models import Partnership, Team
 
+from .drafts import owner_token, signed_in_or_kept, take_draft
 from .forms import ConflictChoiceForm, PageForm, RatingForm, ReopenForm
 from .history import assessment_changes
 from .models import (
@@ -158,7 +159,7 @@ def home(request: SignedInRequest) -> HttpResponse:
     )
 
 
-@login_required
+@signed_in_or_kept("assessments:home")
 @require_POST
 def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse:
     team = scoped_or_404(Team.objects.of_member(request.user), pk=team_id)
@@ -276,6 +277,7 @@ def _render_form(
             and not any(e.rating.is_rated for e in entries),
             "last_round": next((e.previous for e in entries if e.previous), None),
             "carried_total": sum(1 for e in entries if e.rating.carried_forward),
+            "owner": owner_token(assessment.pk, request.user.pk),
         },
         status=status,
     )
@@ -285,13 +287,39 @@ def _render_form(
 def assessment_page(request: SignedInRequest, pk: int) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     is_member = assessment.is_member  # type: ignore[attr-defined]
+    draft = take_draft(request, assessment.pk) if is_member else None
     if not (is_member and assessment.is_changeable):
-        return _render_read_only(request, assessment, is_member=is_member)
+        unsaved = _unsaved(assessment, draft) if draft is not None else []
+        return _render_read_only(request, assessment, is_member=is_member, unsaved=unsaved)
+    if draft is not None:
+        # Back from signing in after a save arrived signed out: what they typed, not saved.
+        # Saving it goes through the usual checks, so a colleague's save since is a conflict.
+        messages.info(
+            request,
+            gettext(
+                "We have put back what you typed before you were signed out. It is not saved "
+                "yet: check it, then save."
+            ),
+        )
+        return _render_form(request, assessment, _entries(assessment, draft), PageForm(draft))
     page = PageForm(initial={"version": assessment.version})
     return _render_form(request, assessment, _entries(assessment), page)
 
 
-@login_required
+def _unsaved(assessment: Assessment, draft: QueryDict) -> list[Entry]:
+    """Restored answers that differ from what is saved: shown so that nothing is lost. (The
+    saved answers are read first: validating a rating's form writes into its instance.)"""
+    saved = {rating.item_id: rating.answer for rating in assessment.ratings.all()}
+    return [
+        entry
+        for entry in _entries(assessment, draft)
+        if entry.form is not None
+        and entry.form.is_valid()
+        and entry.answer() != saved.get(entry.item.pk)
+    ]
+
+
+@signed_in_or_kept("assessments:edit")
 @require_POST
 def save(request: SignedInRequest, pk: int) -> HttpResponse:
     assessment = changeable_assessment_for(request.user, pk)
@@ -406,7 +434,11 @@ def _render_conflict(
 
 
 def _render_read_only(
-    request: SignedInRequest, assessment: Assessment, *, is_member: bool
+    request: SignedInRequest,
+    assessment: Assessment,
+    *,
+    is_member: bool,
+    unsaved: Sequence[Entry] = (),
 ) -> HttpResponse:
     entries = _entries(assessment)
     return render(
@@ -417,11 +449,12 @@ def _render_read_only(
             "sections": _by_section(entries),
             "is_member": is_member,
             "is_lead": assessment.is_lead,  # type: ignore[attr-defined]
+            "unsaved": unsaved,
         },
     )
 
 
-@login_required
+@signed_in_or_kept("assessments:edit")
 @require_POST
 def copy_previous(request: SignedInRequest, pk: int) -> HttpResponse:
     assessment = changeable_assessment_for(request.user, pk)
@@ -510,7 +543,7 @@ def _not_ready_title(*, unrated: bool, unconfirmed: bool) -> str:
     return gettext("Rate every item before you submit")
 
 
-@login_required
+@signed_in_or_kept("assessments:edit")
 @require_POST
 def submit(request: SignedInRequest, pk: int) -> HttpResponse:
     assessment = changeable_assessment_for(request.user, pk)
@@ -538,10 +571,12 @@ def submitted(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/assessment_submitted.html", {"assessment": assessment})
 
 
-@login_required
+@signed_in_or_kept("assessments:reopen")
 def reopen(request: SignedInRequest, pk: int) -> HttpResponse:
     assessment = led_assessment_for(request.user, pk)
-    form = ReopenForm(request.POST or None)
+    draft = take_draft(request, assessment.pk) if request.method == "GET" else None
+    reason = draft.get("reason", "") if draft is not None else ""
+    form = ReopenForm(request.POST or None, initial={"reason": reason})
     if request.method == "POST" and form.is_valid():
         try:
             assessment.reopen(by=request.user, reason=form.cleaned_data["reason"])
@@ -554,8 +589,11 @@ def reopen(request: SignedInRequest, pk: int) -> HttpResponse:
                 % {"team": assessment.team.name},
             )
         return redirect("assessments:edit", assessment.pk)
+    owner = owner_token(assessment.pk, request.user.pk)
     return render(
-        request, "assessments/assessment_reopen.html", {"assessment": assessment, "form": form}
+        request,
+        "assessments/assessment_reopen.html",
+        {"assessment": assessment, "form": form, "owner": owner},
     )
 
 
