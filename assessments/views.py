@@ -501,28 +501,30 @@ def _render_check(
 ) -> HttpResponse:
     entries = _entries(assessment, previous=False)
     edit_url = reverse("assessments:edit", args=[assessment.pk])
+    sections = _by_section(entries)
+    # The errors in the order the page shows the items: by section, then within it.
+    shown = [entry.item for _, group in sections for entry in group]
+    unrated_ids, unconfirmed_ids = {i.pk for i in unrated}, {i.pk for i in unconfirmed}
+    errors = []
+    for item in shown:
+        if item.pk in unrated_ids:
+            message = gettext("Choose Red, Amber or Green for %(code)s: %(statement)s") % {
+                "code": item.code,
+                "statement": item.statement,
+            }
+            errors.append((f"{edit_url}#item-{item.code}", message))
+        if item.pk in unconfirmed_ids:
+            message = gettext(
+                "Confirm or change %(code)s: it was carried forward from last round"
+            ) % {"code": item.code}
+            errors.append((f"{edit_url}#item-{item.code}", message))
     return render(
         request,
         "assessments/assessment_check.html",
         {
             "assessment": assessment,
-            "sections": _by_section(entries),
-            "error_list": [
-                (
-                    f"{edit_url}#item-{item.code}",
-                    gettext("Choose Red, Amber or Green for %(code)s: %(statement)s")
-                    % {"code": item.code, "statement": item.statement},
-                )
-                for item in unrated
-            ]
-            + [
-                (
-                    f"{edit_url}#item-{item.code}",
-                    gettext("Confirm or change %(code)s: it was carried forward from last round")
-                    % {"code": item.code},
-                )
-                for item in unconfirmed
-            ],
+            "sections": sections,
+            "error_list": errors,
             "edit_url": edit_url,
             "not_ready": _not_ready_title(unrated=bool(unrated), unconfirmed=bool(unconfirmed)),
         },

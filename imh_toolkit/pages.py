@@ -36,6 +36,7 @@ def help_page(request: HttpRequest) -> HttpResponse:
             PartnershipLead.objects.filter(
                 partnership__in=Partnership.objects.of_person(user), user__is_active=True
             )
+            .exclude(user=user)  # a lead reading help is not their own contact
             .select_related("user", "partnership")
             .order_by("partnership__name", "user__full_name", "user__email")
         )

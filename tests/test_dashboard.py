@@ -45,6 +45,19 @@ def test_the_dashboard_shows_completion_gaps_heatmap_and_links(
     assert "first round, so there is nothing to compare" in page
 
 
+def test_a_group_with_no_submission_says_so_rather_than_zero_percent(
+    client: Client, world: World
+) -> None:
+    _submit((world.team, world.round), "red")  # health visiting; midwifery has not submitted
+    sign_in(client, world.lead)
+    page = client.get(reverse("reports:dashboard", args=[world.round.pk])).text
+    by_type = page[page.index("By team type") :]
+    midwifery = by_type[by_type.index("Maternity and midwifery") :]
+    row = midwifery[: midwifery.index("</tr>")]
+    assert "No team has submitted yet" in row
+    assert "0%" not in row
+
+
 def test_filters_narrow_the_dashboard_and_its_downloads(client: Client, world: World) -> None:
     other = make_team(
         world.partnership, "Family Hub North", organisation="Council", sector=Sector.LOCAL_AUTHORITY

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment, Round
@@ -140,3 +141,14 @@ def test_demo_assessments_are_made_the_way_the_app_makes_them() -> None:
         if assessment.is_reopened:
             assert steps.last().history_user_id == assessment.reopened_by_id
             assert assessment.reopened_by_id not in members  # the partnership's lead
+
+
+@pytest.mark.django_db
+def test_demo_answers_are_dated_inside_their_rounds() -> None:
+    call_command("load_demo_data", throwaway_database=True, verbosity=0)
+    for assessment in Assessment.objects.exclude(submitted_at=None).select_related("round"):
+        submitted_on = timezone.localdate(assessment.submitted_at)
+        assert assessment.round.opens_on <= submitted_on <= assessment.round.closes_on, (
+            assessment.round.name,
+            submitted_on,
+        )

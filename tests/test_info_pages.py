@@ -65,6 +65,17 @@ def test_help_tells_a_visitor_or_a_half_signed_in_person_no_ones_address(
     assert "Sign in</a> to see who they are" in page
 
 
+def test_a_lead_reading_help_is_not_listed_as_their_own_contact(
+    client: Client, world: World
+) -> None:
+    other_lead = make_user("second-lead@example.org", full_name="Sol Second")
+    add_lead(other_lead, world.partnership)
+    sign_in(client, world.lead)
+    page = client.get(reverse("help")).text
+    assert "Sol Second" in page
+    assert 'href="mailto:lead@example.org"' not in page
+
+
 def test_help_says_so_when_the_person_belongs_nowhere_yet(client: Client, world: World) -> None:
     sign_in(client, make_user("new@example.org"))
     assert "You are not in a team or a partnership yet" in client.get(reverse("help")).text

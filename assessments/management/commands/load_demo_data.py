@@ -236,14 +236,17 @@ class Command(BaseCommand):
             closes_on=today + datetime.timedelta(days=1),
         )
         previous_rags: dict[tuple[int, int], Rag] = {}
+        previous_closes = today - datetime.timedelta(days=330)
         for team in teams:
             rater = team.memberships.get(is_team_lead=True).user
             rags = [self._first_rag(rng, team, item) for item in items]
             previous_rags.update(
                 {(team.pk, item.pk): rag for item, rag in zip(items, rags, strict=True)}
             )
-            self._assessment(rng, previous, team, items, rags, rater, submitted=True)
-        Round.objects.filter(pk=previous.pk).update(closes_on=today - datetime.timedelta(days=330))
+            self._assessment(
+                rng, previous, team, items, rags, rater, submitted=True, ends_on=previous_closes
+            )
+        Round.objects.filter(pk=previous.pk).update(closes_on=previous_closes)
         previous.refresh_from_db()
         current = Round.objects.create(
             partnership=partnership,
@@ -308,10 +311,12 @@ class Command(BaseCommand):
         rater: User,
         *,
         submitted: bool,
+        ends_on: datetime.date | None = None,
     ) -> Assessment:
-        finished_on = min(round_.closes_on, timezone.localdate()) - datetime.timedelta(
-            days=rng.randint(1, 20)
-        )
+        """`ends_on`: when the round will have closed, if not yet (last year's, filled while
+        open): its answers are dated before then, as they would have been."""
+        last_day = min(ends_on or round_.closes_on, timezone.localdate())
+        finished_on = last_day - datetime.timedelta(days=rng.randint(1, 20))
         submitted_at = timezone.make_aware(
             datetime.datetime.combine(finished_on, datetime.time(14, 30))
         )
