@@ -68,7 +68,8 @@ def test_demo_logins_work_with_the_documented_password(client: Client) -> None:
     from assessments.management.commands.load_demo_data import DEMO_PASSWORD
 
     assert DEMO_PASSWORD in readme
-    for email in ("admin@example.org", "lead@example.org", "practitioner@example.org"):
+    emails = ("admin@example.org", "lead@example.org", "practitioner@example.org")
+    for email in (*emails, "family-hubs-east.lead@example.org"):
         assert email in readme
         assert signs_in(client, email, DEMO_PASSWORD), email
         client.logout()
