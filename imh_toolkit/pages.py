@@ -24,6 +24,14 @@ def _operator() -> dict[str, str]:
     }
 
 
+def _session_limits() -> dict[str, int]:
+    """How long being signed in lasts: idle minutes, and hours after signing in."""
+    return {
+        "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
+        "max_hours": settings.SESSION_MAX_SECONDS // 3600,
+    }
+
+
 def help_page(request: HttpRequest) -> HttpResponse:
     # Someone half signed in (password right, second step not passed) is told nothing more
     # than a visitor: the leads' addresses are for people who have signed in.
@@ -56,7 +64,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "info/accessibility.html",
-        {"operator": _operator(), "idle_minutes": settings.SESSION_COOKIE_AGE // 60},
+        {"operator": _operator(), **_session_limits()},
     )
 
 
@@ -69,8 +77,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "data_protection_email": settings.DATA_PROTECTION_EMAIL,
             "lawful_basis": settings.PRIVACY_LAWFUL_BASIS,
             "record_days": settings.RECORD_RETENTION_DAYS,
-            "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
-            "max_hours": settings.SESSION_MAX_SECONDS // 3600,
+            **_session_limits(),
             "breached_password_check": any(
                 str(validator["NAME"]).endswith("BreachedPasswordValidator")
                 for validator in settings.AUTH_PASSWORD_VALIDATORS
@@ -80,8 +87,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def cookies(request: HttpRequest) -> HttpResponse:
-    idle_minutes = settings.SESSION_COOKIE_AGE // 60
-    max_hours = settings.SESSION_MAX_SECONDS // 3600
+    limits = _session_limits()
+    idle_minutes, max_hours = limits["idle_minutes"], limits["max_hours"]
     csrf_days = settings.CSRF_COOKIE_AGE // (24 * 60 * 60)
     session_ends = ngettext(
         "After %(minutes)s minute without activity, ",

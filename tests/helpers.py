@@ -139,6 +139,15 @@ def signs_in(client: Client, email: str, password: str = PASSWORD) -> bool:
     return response.status_code == 302
 
 
+def edit_url(assessment: Assessment) -> str:
+    """The assessment's page: the form for its team, read-only for others."""
+    return reverse("assessments:edit", args=[assessment.pk])
+
+
+def save_url(assessment: Assessment) -> str:
+    return reverse("assessments:save", args=[assessment.pk])
+
+
 def make_last_year(round_: Round, team: Team, rag: str = "red") -> Assessment:
     """The round a year before this one, of the same checklist, where the team submitted
     `rag` for every item."""

@@ -8,7 +8,7 @@ from django.urls import reverse
 from assessments.models import Assessment, Rating
 
 from .conftest import World
-from .helpers import add_member, form_data, make_last_year, make_user, sign_in
+from .helpers import add_member, form_data, make_last_year, make_user, save_url, sign_in
 
 
 @pytest.fixture
@@ -27,10 +27,6 @@ def copied(client: Client, world: World) -> Assessment:
 
 def _carried(assessment: Assessment) -> set[str]:
     return set(assessment.ratings.filter(carried_forward=True).values_list("item__code", flat=True))
-
-
-def _save(assessment: Assessment) -> str:
-    return reverse("assessments:save", args=[assessment.pk])
 
 
 def _pk(assessment: Assessment, code: str) -> int:
@@ -67,7 +63,7 @@ def test_one_click_confirms_one_answer_keeps_what_was_typed_and_returns_to_it(
     client: Client, copied: Assessment
 ) -> None:
     data = form_data(copied, {"W03": ("red", "Last year W03", "Typed before confirming")})
-    response = client.post(_save(copied), {**data, "confirm": str(_pk(copied, "W01"))})
+    response = client.post(save_url(copied), {**data, "confirm": str(_pk(copied, "W01"))})
     edit = reverse("assessments:edit", args=[copied.pk])
     assert response.status_code == 302
     assert response["Location"] == f"{edit}#item-W01"
@@ -82,10 +78,10 @@ def test_confirming_twice_changes_nothing_the_second_time(
     client: Client, copied: Assessment
 ) -> None:
     confirm = {**form_data(copied), "confirm": str(_pk(copied, "W01"))}
-    client.post(_save(copied), confirm)
+    client.post(save_url(copied), confirm)
     copied.refresh_from_db()
     version = copied.version
-    again = client.post(_save(copied), confirm)  # the same post: a double click, a resubmit
+    again = client.post(save_url(copied), confirm)  # the same post: a double click, a resubmit
     assert again.status_code == 302
     copied.refresh_from_db()
     assert copied.version == version
@@ -94,7 +90,7 @@ def test_confirming_twice_changes_nothing_the_second_time(
 
 def test_one_click_confirms_a_whole_section(client: Client, copied: Assessment) -> None:
     section = copied.ratings.select_related("item").first().item.section_id  # type: ignore[union-attr]
-    client.post(_save(copied), {**form_data(copied), "confirm_section": str(section)})
+    client.post(save_url(copied), {**form_data(copied), "confirm_section": str(section)})
     assert _carried(copied) == set()
     submitted = client.post(reverse("assessments:submit", args=[copied.pk]))
     assert submitted.status_code == 302
@@ -107,7 +103,7 @@ def test_tampered_confirmations_confirm_nothing(
     client: Client, copied: Assessment, value: str
 ) -> None:
     response = client.post(
-        _save(copied), {**form_data(copied), "confirm": value, "confirm_section": value}
+        save_url(copied), {**form_data(copied), "confirm": value, "confirm_section": value}
     )
     assert response.status_code in {302, 400}
     assert _carried(copied) == {"W01", "W02", "W03"}
@@ -119,7 +115,7 @@ def test_another_assessments_item_cannot_be_confirmed_from_here(
     other = Assessment.start(team=world.other_team, round=world.round)
     other_item = other.ratings.first().item_id  # type: ignore[union-attr]
     Rating.objects.filter(assessment=other).update(carried_forward=True)
-    client.post(_save(copied), {**form_data(copied), "confirm": str(other_item)})
+    client.post(save_url(copied), {**form_data(copied), "confirm": str(other_item)})
     assert other.ratings.filter(carried_forward=False).count() == 0
     # The same checklist: the item id is also one of ours, and that one is confirmed.
     assert _carried(copied) == {"W01", "W02", "W03"} - {
@@ -136,16 +132,18 @@ def test_confirming_from_a_stale_page_is_safe_unless_a_colleague_changed_an_answ
     other = Client()
     sign_in(other, colleague)
     # The colleague confirms W03: the version moves on, no answer changes.
-    other.post(_save(copied), {**form_data(copied), "confirm": str(_pk(copied, "W03"))})
-    response = client.post(_save(copied), {**stale, "confirm": str(_pk(copied, "W01"))})
+    other.post(save_url(copied), {**form_data(copied), "confirm": str(_pk(copied, "W03"))})
+    response = client.post(save_url(copied), {**stale, "confirm": str(_pk(copied, "W01"))})
     assert response.status_code == 302  # nothing on the stale page differs: no conflict
     assert _carried(copied) == {"W02"}
     # The colleague changes W02: the stale page, which still shows last year's W02, gets the
     # conflict page, and neither answer is lost or confirmed.
     copied.refresh_from_db()  # the colleague's page is up to date
-    changed = other.post(_save(copied), form_data(copied, {"W02": ("green", "Trained since", "")}))
+    changed = other.post(
+        save_url(copied), form_data(copied, {"W02": ("green", "Trained since", "")})
+    )
     assert changed.status_code == 302
-    response = client.post(_save(copied), {**stale, "confirm": str(_pk(copied, "W02"))})
+    response = client.post(save_url(copied), {**stale, "confirm": str(_pk(copied, "W02"))})
     assert response.status_code == 409
     assert "Trained since" in response.text
     assert "Last year W02" in response.text

@@ -13,7 +13,16 @@ from django.urls import reverse
 from assessments.models import Assessment
 
 from .conftest import World
-from .helpers import PASSWORD, add_member, form_data, make_user, mark_submitted, sign_in
+from .helpers import (
+    PASSWORD,
+    add_member,
+    edit_url,
+    form_data,
+    make_user,
+    mark_submitted,
+    save_url,
+    sign_in,
+)
 
 LONG = ("Ŵyn a ŷd 🙂 supervision notes, audits; " * 60)[:2000]  # Welsh letters, emoji, 2,000
 
@@ -21,14 +30,6 @@ LONG = ("Ŵyn a ŷd 🙂 supervision notes, audits; " * 60)[:2000]  # Welsh lett
 @pytest.fixture
 def assessment(world: World) -> Assessment:
     return Assessment.start(team=world.team, round=world.round)
-
-
-def _edit(assessment: Assessment) -> str:
-    return reverse("assessments:edit", args=[assessment.pk])
-
-
-def _save(assessment: Assessment) -> str:
-    return reverse("assessments:save", args=[assessment.pk])
 
 
 def _owner(page: str) -> str:
@@ -40,7 +41,7 @@ def _owner(page: str) -> str:
 def _typed(client: Client, world: World, assessment: Assessment) -> dict[str, str]:
     """The practitioner opens the page and types; then the session ends (idle, asleep)."""
     sign_in(client, world.practitioner)
-    owner = _owner(client.get(_edit(assessment)).text)
+    owner = _owner(client.get(edit_url(assessment)).text)
     data = form_data(assessment, {"W01": ("amber", LONG, "Book the training\nfor May")})
     client.logout()
     return {**data, "owner": owner}
@@ -63,30 +64,30 @@ def _restored_evidence(page: str, assessment: Assessment) -> str | None:
 def test_a_save_after_the_session_ended_comes_back_after_signing_in(
     client: Client, world: World, assessment: Assessment
 ) -> None:
-    response = client.post(_save(assessment), _typed(client, world, assessment))
+    response = client.post(save_url(assessment), _typed(client, world, assessment))
     assert response.status_code == 302
     login, query = (
         urlsplit(response["Location"]).path,
         parse_qs(urlsplit(response["Location"]).query),
     )
     assert login == reverse("login")
-    assert query["next"] == [_edit(assessment)]  # the page, not the POST-only save route
+    assert query["next"] == [edit_url(assessment)]  # the page, not the POST-only save route
     assert "we will put back what you typed" in client.get(response["Location"]).text
     assert not assessment.ratings.exclude(rag="unrated").exists()  # nothing saved signed out
 
-    landing = _sign_in_to(client, world.practitioner.email, _edit(assessment))
+    landing = _sign_in_to(client, world.practitioner.email, edit_url(assessment))
     page = client.get(landing).text
     assert "We have put back what you typed before you were signed out" in page
     assert _restored_evidence(page, assessment) == LONG  # byte for byte
     assert not assessment.ratings.exclude(rag="unrated").exists()  # still not saved
 
-    again = client.get(_edit(assessment)).text
+    again = client.get(edit_url(assessment)).text
     assert _restored_evidence(again, assessment) == ""  # given back once only
 
     version = re.search(r'name="version" value="(\d+)"', page)
     assert version
     restored = {**form_data(assessment, {"W01": ("amber", LONG, "Book the training\nfor May")})}
-    assert client.post(_save(assessment), restored).status_code == 302
+    assert client.post(save_url(assessment), restored).status_code == 302
     saved = assessment.ratings.get(item__code="W01")
     assert (saved.rag, saved.evidence, saved.next_step) == (
         "amber",
@@ -100,14 +101,14 @@ def test_someone_else_signing_in_on_the_browser_gets_nothing_of_it(
 ) -> None:
     colleague = make_user("colleague@example.org")
     add_member(colleague, world.team)  # may open the same assessment
-    client.post(_save(assessment), _typed(client, world, assessment))
-    _sign_in_to(client, colleague.email, _edit(assessment))
-    page = client.get(_edit(assessment)).text
+    client.post(save_url(assessment), _typed(client, world, assessment))
+    _sign_in_to(client, colleague.email, edit_url(assessment))
+    page = client.get(edit_url(assessment)).text
     assert LONG[:40] not in page
     assert "We have put back" not in page
     client.logout()
-    _sign_in_to(client, world.practitioner.email, _edit(assessment))
-    assert LONG[:40] not in client.get(_edit(assessment)).text  # dropped, not kept for later
+    _sign_in_to(client, world.practitioner.email, edit_url(assessment))
+    assert LONG[:40] not in client.get(edit_url(assessment)).text  # dropped, not kept for later
 
 
 @pytest.mark.parametrize("tamper", ["flip a letter", "another assessment", "none"])
@@ -121,16 +122,16 @@ def test_tampered_restore_data_is_refused_with_a_clear_message(
         other = Assessment.start(team=world.other_team, round=world.round)
         add_member(world.practitioner, world.other_team)
         sign_in(client, world.practitioner)
-        data["owner"] = _owner(client.get(_edit(other)).text)  # genuine, for another one
+        data["owner"] = _owner(client.get(edit_url(other)).text)  # genuine, for another one
         client.logout()
     else:
         del data["owner"]
-    response = client.post(_save(assessment), data)
+    response = client.post(save_url(assessment), data)
     assert response.status_code == 302
     sign_in_page = client.get(response["Location"]).text
     assert "your last changes could not be kept" in sign_in_page
-    _sign_in_to(client, world.practitioner.email, _edit(assessment))
-    page = client.get(_edit(assessment)).text
+    _sign_in_to(client, world.practitioner.email, edit_url(assessment))
+    page = client.get(edit_url(assessment)).text
     assert LONG[:40] not in page
     assert not assessment.ratings.exclude(rag="unrated").exists()
 
@@ -140,9 +141,9 @@ def test_a_draft_whose_assessment_a_colleague_submitted_meanwhile_is_shown_not_l
 ) -> None:
     data = _typed(client, world, assessment)
     mark_submitted(assessment)  # a colleague submitted while the practitioner was away
-    client.post(_save(assessment), data)
-    _sign_in_to(client, world.practitioner.email, _edit(assessment))
-    response = client.get(_edit(assessment))
+    client.post(save_url(assessment), data)
+    _sign_in_to(client, world.practitioner.email, edit_url(assessment))
+    response = client.get(edit_url(assessment))
     page = response.text
     assert "was not saved, because the assessment can no longer be changed" in page
     assert unescape(LONG[:60]) in unescape(page)
@@ -155,7 +156,7 @@ def test_every_post_route_sends_a_signed_out_person_to_sign_in_and_back_to_a_pag
     mark_submitted(Assessment.start(team=world.other_team, round=world.round))
     routes = {
         reverse("assessments:start", args=[world.team.pk, world.round.pk]): world.practitioner,
-        _save(assessment): world.practitioner,
+        save_url(assessment): world.practitioner,
         reverse("assessments:copy-previous", args=[assessment.pk]): world.practitioner,
         reverse("assessments:submit", args=[assessment.pk]): world.practitioner,
         reverse("assessments:reopen", args=[assessment.pk]): world.lead,

@@ -14,7 +14,17 @@ from assessments.templatetags.assessment_tags import STATUS_COLOURS
 from checklists.models import Item
 
 from .conftest import World
-from .helpers import add_member, form_data, make_round, make_user, mark_submitted, rate_all, sign_in
+from .helpers import (
+    add_member,
+    edit_url,
+    form_data,
+    make_round,
+    make_user,
+    mark_submitted,
+    rate_all,
+    save_url,
+    sign_in,
+)
 
 
 @pytest.fixture
@@ -35,14 +45,6 @@ def _answers(assessment: Assessment) -> dict[str, tuple[str, str, str]]:
     }
 
 
-def _edit(assessment: Assessment) -> str:
-    return reverse("assessments:edit", args=[assessment.pk])
-
-
-def _save(assessment: Assessment) -> str:
-    return reverse("assessments:save", args=[assessment.pk])
-
-
 def test_home_offers_to_start_the_open_round(signed_in: Client, world: World) -> None:
     page = signed_in.get(reverse("assessments:home")).text
     assert "Health Visiting East" in page
@@ -57,7 +59,7 @@ def test_starting_creates_one_assessment_with_every_item_unrated(
     first = signed_in.post(url)
     second = signed_in.post(url)  # a double click
     assessment = Assessment.objects.get()
-    assert first["Location"] == second["Location"] == _edit(assessment)
+    assert first["Location"] == second["Location"] == edit_url(assessment)
     assert list(assessment.ratings.values_list("rag", flat=True)) == ["unrated"] * 3
 
 
@@ -75,7 +77,7 @@ def test_starting_a_closed_round_is_refused(signed_in: Client, world: World) -> 
 def test_the_page_shows_every_item_with_descriptors_guidance_and_labels(
     signed_in: Client, assessment: Assessment
 ) -> None:
-    page = signed_in.get(_edit(assessment)).text
+    page = signed_in.get(edit_url(assessment)).text
     for code in ("W01", "W02", "W03"):
         assert f'<span class="app-item__code">{code}</span>' in page
     assert page.count('class="govuk-fieldset"') == 3
@@ -90,7 +92,7 @@ def test_saving_part_of_the_assessment_and_coming_back(
     signed_in: Client, assessment: Assessment
 ) -> None:
     data = form_data(assessment, {"W01": ("amber", "Half the team trained", "Book training")})
-    response = signed_in.post(_save(assessment), data)
+    response = signed_in.post(save_url(assessment), data)
     assert response.status_code == 302
     assert response["Location"] == reverse("assessments:home")
 
@@ -103,7 +105,7 @@ def test_saving_part_of_the_assessment_and_coming_back(
 
     home = signed_in.get(reverse("assessments:home")).text
     assert "1 of 3 rated" in home
-    page = signed_in.get(_edit(assessment)).text
+    page = signed_in.get(edit_url(assessment)).text
     w01 = assessment.ratings.get(item__code="W01").item.pk
     checked = re.findall(r'<input[^>]*type="radio"[^>]*checked>', page)
     assert len(checked) == 1
@@ -115,12 +117,12 @@ def test_saving_part_of_the_assessment_and_coming_back(
 def test_continue_saves_then_shows_check_your_answers(
     signed_in: Client, assessment: Assessment
 ) -> None:
-    response = signed_in.post(_save(assessment), {**rate_all(assessment), "action": "continue"})
+    response = signed_in.post(save_url(assessment), {**rate_all(assessment), "action": "continue"})
     assert response["Location"] == reverse("assessments:check", args=[assessment.pk])
     check = signed_in.get(response["Location"]).text
     assert check.count(">Green</strong>") == 3
     assert "Evidence W02" in check
-    assert f"{_edit(assessment)}#item-W02" in check  # the Change link goes back to the item
+    assert f"{edit_url(assessment)}#item-W02" in check  # the Change link goes back to the item
 
 
 @pytest.mark.parametrize(
@@ -135,7 +137,7 @@ def test_bad_answers_get_an_error_next_to_the_item_and_nothing_is_saved(
     signed_in: Client, assessment: Assessment, answer: tuple[str, str, str], message: str
 ) -> None:
     data = form_data(assessment, {"W01": ("green", "ok", ""), "W02": answer})
-    response = signed_in.post(_save(assessment), data)
+    response = signed_in.post(save_url(assessment), data)
     assert response.status_code == 200
     assert "There is a problem" in response.text
     assert f"W02: {message}" in response.text
@@ -150,7 +152,7 @@ def test_error_summary_links_to_the_first_radio_of_the_item(
 ) -> None:
     item = assessment.ratings.get(item__code="W02").item
     data = form_data(assessment, {"W02": ("purple", "", "")})
-    page = signed_in.post(_save(assessment), data).text
+    page = signed_in.post(save_url(assessment), data).text
     assert f'href="#id_item-{item.pk}-rag"' in page
     assert f'id="id_item-{item.pk}-rag"' in page
 
@@ -164,7 +166,7 @@ def test_a_missing_or_garbled_version_saves_nothing(
         del data["version"]
     else:
         data["version"] = version
-    response = signed_in.post(_save(assessment), data)
+    response = signed_in.post(save_url(assessment), data)
     assert response.status_code == 400
     assert "Your answers were not saved" in response.text
     assert not assessment.ratings.exclude(rag="unrated").exists()
@@ -174,7 +176,7 @@ def test_a_missing_or_garbled_version_saves_nothing(
 def test_a_post_with_item_fields_missing_is_refused_and_changes_nothing(
     signed_in: Client, assessment: Assessment, missing: str
 ) -> None:
-    signed_in.post(_save(assessment), rate_all(assessment, "amber"))
+    signed_in.post(save_url(assessment), rate_all(assessment, "amber"))
     before = _answers(assessment)
     assessment.refresh_from_db()
     data = rate_all(assessment, "red")  # would change every item, if it were accepted
@@ -185,7 +187,7 @@ def test_a_post_with_item_fields_missing_is_refused_and_changes_nothing(
         del data[f"{w02}-evidence"], data[f"{w02}-next_step"], data[f"{w02}-rag"]
     else:
         del data[f"{w02}-evidence"]
-    response = signed_in.post(_save(assessment), data)
+    response = signed_in.post(save_url(assessment), data)
     assert response.status_code == 400
     assert "Your answers were not saved" in response.text
     assert _answers(assessment) == before
@@ -199,15 +201,15 @@ def test_an_unrated_item_posts_no_rating_and_stays_unrated(
     data = form_data(assessment, {"W01": ("green", "Yes", "")})
     for key in [k for k in data if k.endswith("-rag") and not data[k]]:
         del data[key]
-    assert signed_in.post(_save(assessment), data).status_code == 302
+    assert signed_in.post(save_url(assessment), data).status_code == 302
     assert _answers(assessment)["W01"] == ("green", "Yes", "")
     assert _answers(assessment)["W02"][0] == "unrated"
 
 
 def test_posting_the_same_form_twice_is_harmless(signed_in: Client, assessment: Assessment) -> None:
     data = form_data(assessment, {"W01": ("red", "None trained", "")})
-    first = signed_in.post(_save(assessment), data)
-    second = signed_in.post(_save(assessment), data)  # same, now stale, version
+    first = signed_in.post(save_url(assessment), data)
+    second = signed_in.post(save_url(assessment), data)  # same, now stale, version
     assert first.status_code == second.status_code == 302
     assessment.refresh_from_db()
     assert assessment.version == 1
@@ -222,10 +224,10 @@ def test_a_stale_save_gets_the_conflict_page_and_overwrites_nothing(
     stale = form_data(assessment, {"W01": ("red", "Mine", "")})  # loaded at version 0
 
     sign_in(client, colleague)
-    client.post(_save(assessment), form_data(assessment, {"W01": ("green", "Theirs", "")}))
+    client.post(save_url(assessment), form_data(assessment, {"W01": ("green", "Theirs", "")}))
 
     sign_in(client, world.practitioner)
-    response = client.post(_save(assessment), stale)
+    response = client.post(save_url(assessment), stale)
     assert response.status_code == 409
     page = response.text
     assert "Someone else has changed this assessment" in page
@@ -247,25 +249,25 @@ def test_resolving_a_conflict_keeps_what_each_person_chose(
     )
     sign_in(client, colleague)
     client.post(
-        _save(assessment),
+        save_url(assessment),
         form_data(assessment, {"W01": ("green", "Theirs 1", ""), "W02": ("green", "Theirs 2", "")}),
     )
     sign_in(client, world.practitioner)
-    conflict = client.post(_save(assessment), stale)
+    conflict = client.post(save_url(assessment), stale)
     assert conflict.status_code == 409
     assert "Saved answer, by colleague@example.org" in conflict.text
     assert "(blank)" in conflict.text  # W01's next step, empty on both sides
     version = conflict.context["version"]
 
     resolution = {**stale, "version": str(version), "resolving": "1"}
-    missing_choice = client.post(_save(assessment), resolution)
+    missing_choice = client.post(save_url(assessment), resolution)
     assert missing_choice.status_code == 409
     assert "choose which answer to keep" in missing_choice.text
     assert _answers(assessment)["W01"] == ("green", "Theirs 1", "")
 
     resolution[f"keep-{items['W01']}-keep"] = "mine"
     resolution[f"keep-{items['W02']}-keep"] = "saved"
-    response = client.post(_save(assessment), resolution)
+    response = client.post(save_url(assessment), resolution)
     assert response.status_code == 302
     answers = _answers(assessment)
     assert answers["W01"] == ("red", "Mine 1", "")
@@ -276,12 +278,12 @@ def test_resolving_a_conflict_keeps_what_each_person_chose(
 def test_submitting_with_unrated_items_lists_each_with_a_link(
     signed_in: Client, assessment: Assessment
 ) -> None:
-    signed_in.post(_save(assessment), form_data(assessment, {"W01": ("amber", "", "")}))
+    signed_in.post(save_url(assessment), form_data(assessment, {"W01": ("amber", "", "")}))
     response = signed_in.post(reverse("assessments:submit", args=[assessment.pk]))
     assert response.status_code == 400
     assert "Rate every item before you submit" in response.text
     for code in ("W02", "W03"):
-        assert f'href="{_edit(assessment)}#item-{code}"' in response.text
+        assert f'href="{edit_url(assessment)}#item-{code}"' in response.text
     assert '#item-W01">Choose' not in response.text
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.IN_PROGRESS
@@ -290,7 +292,7 @@ def test_submitting_with_unrated_items_lists_each_with_a_link(
 def test_submitting_a_complete_assessment_then_it_is_read_only(
     signed_in: Client, world: World, assessment: Assessment
 ) -> None:
-    signed_in.post(_save(assessment), rate_all(assessment))
+    signed_in.post(save_url(assessment), rate_all(assessment))
     response = signed_in.post(reverse("assessments:submit", args=[assessment.pk]))
     assert response["Location"] == reverse("assessments:submitted", args=[assessment.pk])
     confirmation = signed_in.get(response["Location"]).text
@@ -302,11 +304,11 @@ def test_submitting_a_complete_assessment_then_it_is_read_only(
     again = signed_in.post(reverse("assessments:submit", args=[assessment.pk]))
     assert again["Location"] == reverse("assessments:submitted", args=[assessment.pk])
 
-    page = signed_in.get(_edit(assessment)).text
+    page = signed_in.get(edit_url(assessment)).text
     assert 'type="radio"' not in page
     assert "cannot be changed unless your partnership lead reopens it" in page
 
-    refused = signed_in.post(_save(assessment), rate_all(assessment, "red"), follow=True)
+    refused = signed_in.post(save_url(assessment), rate_all(assessment, "red"), follow=True)
     assert "Your answers were not saved" in refused.text
     assert set(assessment.ratings.values_list("rag", flat=True)) == {"green"}
 
@@ -315,15 +317,15 @@ def test_a_lead_sees_answers_read_only_and_can_reopen_with_a_reason(
     client: Client, world: World, assessment: Assessment
 ) -> None:
     sign_in(client, world.practitioner)
-    client.post(_save(assessment), rate_all(assessment))
+    client.post(save_url(assessment), rate_all(assessment))
     client.post(reverse("assessments:submit", args=[assessment.pk]))
 
     sign_in(client, world.lead)
-    page = client.get(_edit(assessment)).text
+    page = client.get(edit_url(assessment)).text
     assert "Evidence W01" in page
     assert 'type="radio"' not in page
     assert "Reopen for the team" in page
-    assert client.post(_save(assessment), rate_all(assessment, "red")).status_code == 404
+    assert client.post(save_url(assessment), rate_all(assessment, "red")).status_code == 404
 
     reopen_url = reverse("assessments:reopen", args=[assessment.pk])
     empty = client.post(reopen_url, {"reason": ""})
@@ -334,7 +336,7 @@ def test_a_lead_sees_answers_read_only_and_can_reopen_with_a_reason(
     assert assessment.reopened_by == world.lead
 
     sign_in(client, world.practitioner)
-    page = client.get(_edit(assessment)).text
+    page = client.get(edit_url(assessment)).text
     assert "W03 evidence is from another team" in page
     assert 'type="radio"' in page
     history = client.get(reverse("assessments:history", args=[assessment.pk])).text
@@ -348,7 +350,7 @@ def test_a_reopened_assessment_says_so_on_the_home_page_the_form_and_to_the_lead
     world.lead.full_name = "Lee Lead"
     world.lead.save()
     sign_in(client, world.practitioner)
-    client.post(_save(assessment), rate_all(assessment))
+    client.post(save_url(assessment), rate_all(assessment))
     client.post(reverse("assessments:submit", args=[assessment.pk]))
     sign_in(client, world.lead)
     client.post(reverse("assessments:reopen", args=[assessment.pk]), {"reason": "W03 is wrong"})
@@ -361,7 +363,7 @@ def test_a_reopened_assessment_says_so_on_the_home_page_the_form_and_to_the_lead
     assert "Lee Lead reopened it on" in home
     assert "“W03 is wrong”" in home
     assert reopened in home
-    form = client.get(_edit(assessment)).text
+    form = client.get(edit_url(assessment)).text
     assert 'class="govuk-notification-banner"' in form
     assert "This assessment has been reopened" in form
 
@@ -384,7 +386,7 @@ def test_a_reason_to_reopen_as_long_as_the_form_allows_is_kept_whole(
     client: Client, world: World, assessment: Assessment
 ) -> None:
     sign_in(client, world.practitioner)
-    client.post(_save(assessment), rate_all(assessment))
+    client.post(save_url(assessment), rate_all(assessment))
     client.post(reverse("assessments:submit", args=[assessment.pk]))
     reason = ("Ŵ03 and ŷ: the evidence predates the restructure 🙂. " * 20)[:1000].strip()
     sign_in(client, world.lead)
@@ -426,7 +428,7 @@ def test_closed_rounds_accept_no_saves(
     Round.objects.filter(pk=world.round.pk).update(
         opens_on=today - datetime.timedelta(days=60), closes_on=today - datetime.timedelta(days=1)
     )
-    response = signed_in.post(_save(assessment), data, follow=True)
+    response = signed_in.post(save_url(assessment), data, follow=True)
     assert "Your answers were not saved" in response.text
     assert "closed on" in response.text
     assert not assessment.ratings.exclude(rag="unrated").exists()
@@ -454,7 +456,7 @@ def test_last_rounds_rating_is_shown_and_copied_only_when_asked(
 ) -> None:
     current = Assessment.start(team=world.team, round=world.round)
 
-    page = signed_in.get(_edit(current)).text
+    page = signed_in.get(edit_url(current)).text
     assert "Last round (2025 round) your team said" in page
     assert "Start from last round" in page
     assert not current.ratings.exclude(rag="unrated").exists()  # nothing copied silently
@@ -466,7 +468,7 @@ def test_last_rounds_rating_is_shown_and_copied_only_when_asked(
     assert answers["W01"] == ("red", "Nobody trained", "")
     assert answers["W02"] == ("green", "All trained", "")
     assert answers["W03"] == ("unrated", "", "")
-    assert "Start from last round" not in signed_in.get(_edit(current)).text
+    assert "Start from last round" not in signed_in.get(edit_url(current)).text
 
 
 def test_each_item_shows_what_the_team_planned_last_round_with_a_link_to_that_answer(
@@ -476,17 +478,17 @@ def test_each_item_shows_what_the_team_planned_last_round_with_a_link_to_that_an
     old.ratings.filter(item__code="W01").update(next_step="Book <b>training</b>\nfor all")
     current = Assessment.start(team=world.team, round=world.round)
 
-    page = signed_in.get(_edit(current)).text
+    page = signed_in.get(edit_url(current)).text
     w01 = page[page.index('id="item-W01"') : page.index('id="item-W02"')]
     assert "Last round your team said it would do next:" in w01
     assert "“Book &lt;b&gt;training&lt;/b&gt;<br>for all”" in w01  # escaped, lines kept
-    assert f'href="{_edit(old)}#answer-W01"' in w01
+    assert f'href="{edit_url(old)}#answer-W01"' in w01
     w02 = page[page.index('id="item-W02"') : page.index('id="item-W03"')]
     assert "Last round your team did not say what it would do next." in w02
     w03 = page[page.index('id="item-W03"') :]
     assert "app-previous" not in w03  # no answer last round: nothing to show
-    assert f'href="{_edit(old)}">Read your team’s answers from 2025 round</a>' in page
-    answers = signed_in.get(_edit(old))
+    assert f'href="{edit_url(old)}">Read your team’s answers from 2025 round</a>' in page
+    answers = signed_in.get(edit_url(old))
     assert answers.status_code == 200
     assert 'id="answer-W01"' in answers.text
     assert "Book &lt;b&gt;training&lt;/b&gt;<br>for all" in answers.text
@@ -495,9 +497,9 @@ def test_each_item_shows_what_the_team_planned_last_round_with_a_link_to_that_an
 def test_history_shows_who_changed_what_from_what_to_what(
     signed_in: Client, world: World, assessment: Assessment
 ) -> None:
-    signed_in.post(_save(assessment), form_data(assessment, {"W01": ("amber", "Some", "")}))
+    signed_in.post(save_url(assessment), form_data(assessment, {"W01": ("amber", "Some", "")}))
     assessment.refresh_from_db()
-    signed_in.post(_save(assessment), form_data(assessment, {"W01": ("green", "Some", "")}))
+    signed_in.post(save_url(assessment), form_data(assessment, {"W01": ("green", "Some", "")}))
     page = signed_in.get(reverse("assessments:history", args=[assessment.pk])).text
     assert "Pat Practitioner" in page
     assert "W01 rating" in page
@@ -514,7 +516,7 @@ def test_history_shows_who_changed_what_from_what_to_what(
 def test_rag_values_are_never_shown_by_colour_alone(
     signed_in: Client, assessment: Assessment
 ) -> None:
-    signed_in.post(_save(assessment), rate_all(assessment, "amber"))
+    signed_in.post(save_url(assessment), rate_all(assessment, "amber"))
     page = signed_in.get(reverse("assessments:check", args=[assessment.pk])).text
     assert page.count("govuk-tag--orange") == page.count(">Amber</strong>") == 3
 
@@ -527,9 +529,9 @@ def test_text_from_people_is_escaped_on_the_assessment_page(
         statement='<script>alert("s")</script>', guidance="<b>bold</b>\nline two"
     )
     signed_in.post(
-        _save(assessment), form_data(assessment, {"W02": ("red", '"><img src=x onerror=1>', "")})
+        save_url(assessment), form_data(assessment, {"W02": ("red", '"><img src=x onerror=1>', "")})
     )
-    page = signed_in.get(_edit(assessment)).text
+    page = signed_in.get(edit_url(assessment)).text
     assert '<script>alert("s")</script>' not in page
     assert "&lt;script&gt;alert(&quot;s&quot;)&lt;/script&gt;" in page
     assert "&lt;b&gt;bold&lt;/b&gt;<br>line two" in page
@@ -542,7 +544,7 @@ def test_a_post_without_its_csrf_token_is_refused_in_our_style(
 ) -> None:
     client = Client(enforce_csrf_checks=True)
     sign_in(client, world.practitioner)
-    response = client.post(_save(assessment), rate_all(assessment))
+    response = client.post(save_url(assessment), rate_all(assessment))
     assert response.status_code == 403
     assert "Your form could not be sent" in response.text
     assert "IMH workforce toolkit" in response.text

@@ -32,7 +32,15 @@ from partnerships.models import Team
 from reports import pdf, reports
 
 from .conftest import World
-from .helpers import form_data, make_last_year, mark_submitted, rate_all, sign_in
+from .helpers import (
+    edit_url,
+    form_data,
+    make_last_year,
+    mark_submitted,
+    rate_all,
+    save_url,
+    sign_in,
+)
 
 OPEN, CLOSE = "\u2068", "\u2069"  # first-strong and pop directional isolates: invisible
 SHOWN_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder"}
@@ -161,19 +169,19 @@ def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "submitting with answers to confirm", client.post(submit).text
     assessment.refresh_from_db()
     confirm = {**form_data(assessment), "confirm": str(_first_item(assessment))}
-    yield "an answer confirmed", client.post(_save(assessment), confirm, follow=True).text
+    yield "an answer confirmed", client.post(save_url(assessment), confirm, follow=True).text
     assessment.refresh_from_db()
     bad = {**rate_all(assessment), f"item-{_first_item(assessment)}-evidence": "a\x01b"}
-    yield "assessment with errors", client.post(_save(assessment), bad).text
+    yield "assessment with errors", client.post(save_url(assessment), bad).text
     yield "check answers", client.get(reverse("assessments:check", args=[assessment.pk])).text
     stale = rate_all(assessment, "red")
-    client.post(_save(assessment), rate_all(assessment))  # saved since `stale` was loaded
-    conflict = client.post(_save(assessment), stale)
+    client.post(save_url(assessment), rate_all(assessment))  # saved since `stale` was loaded
+    conflict = client.post(save_url(assessment), stale)
     yield "conflict", conflict.text
     resolving = {**stale, "version": str(conflict.context["version"]), "resolving": "1"}
-    yield "conflict with no choice made", client.post(_save(assessment), resolving).text
-    yield "incomplete post", client.post(_save(assessment), {"version": "1"}).text
-    client.post(_save(assessment), rate_all(assessment))
+    yield "conflict with no choice made", client.post(save_url(assessment), resolving).text
+    yield "incomplete post", client.post(save_url(assessment), {"version": "1"}).text
+    client.post(save_url(assessment), rate_all(assessment))
     assessment.refresh_from_db()
     submitted = client.post(
         reverse("assessments:submit", args=[assessment.pk]),
@@ -190,15 +198,15 @@ def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "dashboard filtered", client.get(dashboard, {"sector": "nhs_health"}).text
     yield "reopen", client.get(reverse("assessments:reopen", args=[assessment.pk])).text
     client.post(reverse("assessments:reopen", args=[assessment.pk]), {"reason": "W02 is wrong"})
-    yield "reopened, as the lead sees it", client.get(_edit(assessment)).text
+    yield "reopened, as the lead sees it", client.get(edit_url(assessment)).text
     sign_in(client, world.practitioner)
     yield "home with a reopened assessment", client.get(reverse("assessments:home")).text
-    yield "reopened assessment", client.get(_edit(assessment)).text
+    yield "reopened assessment", client.get(edit_url(assessment)).text
     Round.objects.filter(pk=world.round.pk).update(
         opens_on=world.round.opens_on - datetime.timedelta(days=60),
         closes_on=world.round.opens_on - datetime.timedelta(days=1),
     )
-    yield "a closed round's answers", client.get(_edit(assessment)).text
+    yield "a closed round's answers", client.get(edit_url(assessment)).text
 
 
 def _report_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
@@ -266,14 +274,6 @@ def _request_of(user: User) -> HttpRequest:
 
 def _first_item(assessment: Assessment) -> int:
     return int(assessment.ratings.values_list("item_id", flat=True).first() or 0)
-
-
-def _edit(assessment: Assessment) -> str:
-    return reverse("assessments:edit", args=[assessment.pk])
-
-
-def _save(assessment: Assessment) -> str:
-    return reverse("assessments:save", args=[assessment.pk])
 
 
 @pytest.mark.parametrize(
