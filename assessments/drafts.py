@@ -25,6 +25,7 @@ DRAFT_KEY = "assessments.draft"
 _SALT = "assessments.drafts.owner"
 _MAX_AGE = 24 * 60 * 60  # a page left open for more than a day: its token no longer restores
 _NOT_KEPT = ("csrfmiddlewaretoken", "owner")
+_PAGE_ARGS = ("pk", "section")  # of a route's arguments, those its page takes too
 
 
 def owner_token(assessment_id: int, user_id: int) -> str:
@@ -45,21 +46,25 @@ def _owner(token: str) -> tuple[int, int] | None:
 def signed_in_or_kept(page: str) -> Callable[..., Callable[..., HttpResponse]]:
     """For a POST route of the journey: someone signed in goes through; a signed-out save
     is kept (when its token is genuine) and the person goes to sign in, then back to `page`
-    (the page the form was on, never the POST-only route, which would answer 405). `page`
-    takes the route's `pk`, or nothing when the route has none."""
+    (the page the form was on, never a POST-only route, which would answer 405). `page`
+    takes the route's `pk` and `section`, those it has. Signed out, a GET goes to sign in
+    and back, as with @login_required."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.user.is_authenticated:
                 return view(request, *args, **kwargs)
+            if request.method != "POST":
+                return redirect_to_login(request.get_full_path())
             pk = kwargs.get("pk")
-            back = reverse(page, args=[pk]) if pk is not None else reverse(page)
+            back = reverse(page, kwargs={k: v for k, v in kwargs.items() if k in _PAGE_ARGS})
             owner = _owner(request.POST.get("owner", ""))
             typed = any(key.startswith("item-") or key == "reason" for key in request.POST)
             if owner is not None and owner[0] == pk and typed:
                 request.session[DRAFT_KEY] = {
                     "assessment": pk,
+                    "page": back,
                     "user": owner[1],
                     "data": {
                         key: value for key, value in request.POST.items() if key not in _NOT_KEPT
@@ -88,9 +93,12 @@ def signed_in_or_kept(page: str) -> Callable[..., Callable[..., HttpResponse]]:
 
 
 def take_draft(request: HttpRequest, assessment_id: int) -> QueryDict | None:
-    """What the person typed before being signed out, once, if it was theirs."""
+    """What the person typed before being signed out, once, if it was theirs: on the page it
+    was typed on (a section's draft is not another section's)."""
     draft = request.session.get(DRAFT_KEY)
     if not isinstance(draft, dict) or draft.get("assessment") != assessment_id:
+        return None
+    if draft.get("page") != request.path:
         return None
     del request.session[DRAFT_KEY]
     if draft.get("user") != request.user.pk:

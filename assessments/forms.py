@@ -81,15 +81,19 @@ class RatingForm(forms.ModelForm):
 
 
 class PageForm(forms.Form):
-    """The version the page was loaded at, and which button was pressed."""
+    """The version the section page was loaded at, which button was pressed, and whether the
+    person came from check your answers (and goes back there after saving)."""
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     action = forms.ChoiceField(
         choices=[
-            ("save", gettext_lazy("Save and come back later")),
-            ("continue", gettext_lazy("Continue")),
+            ("save", gettext_lazy("Save and return to the task list")),
+            ("continue", gettext_lazy("Save and continue")),
         ],
         required=False,
+    )
+    return_to = forms.ChoiceField(
+        choices=[("", ""), ("check", gettext_lazy("Check your answers"))], required=False
     )
 
     def clean_action(self) -> str:

@@ -115,6 +115,16 @@ class Round(models.Model):
             raise ValidationError(
                 {"checklist": gettext("Publish the checklist before starting a round.")}
             )
+        if self._replaces_a_started_checklist():
+            raise ValidationError(
+                {
+                    "checklist": gettext(
+                        "Teams have started this round, so its checklist cannot be changed: "
+                        "their answers are to this checklist's items. To use another checklist, "
+                        "create a new round."
+                    )
+                }
+            )
         overlapping = self.overlapping().first()
         if overlapping is not None:
             raise ValidationError(
@@ -129,6 +139,12 @@ class Round(models.Model):
                     "closes": date_format(overlapping.closes_on),
                 }
             )
+
+    def _replaces_a_started_checklist(self) -> bool:
+        if self.pk is None or not self.checklist_id:
+            return False
+        stored = Round.objects.filter(pk=self.pk).values_list("checklist_id", flat=True).first()
+        return stored != self.checklist_id and self.assessments.exists()
 
     def overlapping(self) -> RoundQuerySet:
         """The partnership's other rounds of the same checklist whose dates meet this one's."""
@@ -409,7 +425,9 @@ class Assessment(models.Model):
         """Write the answers (by item id) if the form was loaded at the current version.
 
         Posting exactly what is already saved changes nothing and is never a conflict, so a
-        double click or a browser resubmit is harmless. Returns whether anything changed.
+        double click or a browser resubmit is harmless. Changing an answer that someone else
+        changed after `version` is a conflict; answers nobody touched since save, whatever
+        else changed (another section, say). Returns whether anything changed.
 
         An answer carried forward from last round waits to be confirmed: changing it confirms
         it, and so does naming its item in `confirm` (a second time does nothing). Confirming
@@ -434,8 +452,9 @@ class Assessment(models.Model):
         }
         if not changed and not confirmed:
             return False
-        if changed and version != locked.version:
+        if any(ratings[item_id].version > version for item_id in changed):
             raise ConflictError(saved=saved, version=locked.version)
+        locked.version += 1
         for item_id in changed.keys() | confirmed:
             rating = ratings[item_id]
             answer = changed.get(item_id, rating.answer)
@@ -445,10 +464,11 @@ class Assessment(models.Model):
                 answer.next_step,
             )
             rating.carried_forward = carried_forward and item_id in changed
+            if item_id in changed:
+                rating.version = locked.version
             rating.updated_by = by
             rating._history_user = by  # type: ignore[attr-defined]  # outside a request too
             rating.save()
-        locked.version += 1
         locked.status = self.Status.IN_PROGRESS
         locked.save(update_fields=["version", "status", "updated_at"])
         self.version, self.status = locked.version, locked.status
@@ -535,6 +555,10 @@ class Rating(models.Model):
     # Copied from last round and not yet looked at: the team confirms or changes it before
     # submitting, so last year is never resubmitted unread.
     carried_forward = models.BooleanField(_("carried forward, not yet confirmed"), default=False)
+    # The assessment's version when this answer was last changed: a form loaded at an earlier
+    # version conflicts only over the items someone changed since, so a colleague's save of
+    # another section never blocks or overwrites this one.
+    version = models.PositiveIntegerField(default=0, verbose_name=_("version"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

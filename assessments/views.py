@@ -17,25 +17,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
-from checklists.models import Item, Rag, Section
+from checklists.models import Item
 from partnerships.models import Partnership, Team
 
 from .drafts import owner_token, signed_in_or_kept, take_draft
 from .forms import ConflictChoiceForm, PageForm, RatingForm, ReopenForm
 from .history import assessment_changes
 from .models import (
-    Answer,
     Assessment,
     AssessmentLockedError,
     ConflictError,
     NotReadyToSubmitError,
-    PreviousAnswer,
-    Rating,
     Round,
 )
+from .parts import Entry, Part, PartStatus, by_section, entries_of, part_key, sections_of
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -176,121 +174,122 @@ def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse
     return redirect("assessments:edit", assessment.pk)
 
 
-@dataclass
-class Entry:
-    """One item on the assessment page: its saved rating, and the posted form if there is one."""
-
-    item: Item
-    rating: Rating
-    form: RatingForm | None = None
-    previous: PreviousAnswer | None = None
-    conflict: ConflictChoiceForm | None = None
-    saved: Answer | None = None
-
-    @property
-    def prefix(self) -> str:
-        return f"item-{self.item.pk}"
-
-    def value(self, field: str) -> str:
-        """What the page should show: what was posted, else what is saved."""
-        if self.form is not None:
-            return str(self.form[field].value() or "")
-        value = str(getattr(self.rating, field))
-        return "" if value == Rag.UNRATED else value
-
-    def errors(self, field: str) -> list[str]:
-        if self.form is None:
-            return []
-        return [str(error) for error in self.form.errors.get(field, [])]
-
-    def answer(self) -> Answer:
-        assert self.form is not None
-        return self.form.answer()
+def section_url(assessment: Assessment, key: int, *, back_to_check: bool = False) -> str:
+    url = reverse("assessments:section", args=[assessment.pk, key])
+    return f"{url}?return=check" if back_to_check else url
 
 
-def _entries(
-    assessment: Assessment, data: QueryDict | None = None, *, previous: bool = True
-) -> list[Entry]:
-    """The page's items in order. Forms are built only for a post: showing needs none."""
-    items = assessment.round.checklist.items_by_id()
-    ratings = assessment.ratings.all()
-    if data is not None:  # a post may end on the conflict page, which names who saved
-        ratings = ratings.select_related("updated_by")
-    earlier = assessment.previous_answers() if previous else {}
-    entries = []
-    for rating in ratings:
-        rating.item = items[rating.item_id]
-        entries.append(
-            Entry(
-                item=rating.item,
-                rating=rating,
-                form=RatingForm(data, instance=rating, item=rating.item)
-                if data is not None
-                else None,
-                previous=earlier.get(rating.item.code),
-            )
-        )
-    position = {item_id: index for index, item_id in enumerate(items)}
-    return sorted(entries, key=lambda entry: position[entry.item.pk])
-
-
-def _by_section(entries: list[Entry]) -> list[tuple[Section | None, list[Entry]]]:
-    """Each section once, in the checklist's section order, with its items in checklist order;
-    items in no section come last. (Grouping runs of item order showed a section twice
-    wherever sections' items interleave, as the toolkit's do.)"""
-    groups: dict[int | None, tuple[Section | None, list[Entry]]] = {}
-    for entry in sorted(entries, key=lambda entry: entry.item.sort_key()):
-        section = entry.item.section
-        key = section.pk if section is not None else None
-        groups.setdefault(key, (section, []))[1].append(entry)
-    return sorted(
-        groups.values(),
-        key=lambda group: (group[0] is None, group[0].sort_key() if group[0] else (0, 0)),
-    )
-
-
-def _render_form(
+def _render_section(
     request: SignedInRequest,
     assessment: Assessment,
-    entries: list[Entry],
+    part: Part,
     page: PageForm,
     *,
     status: int = 200,
 ) -> HttpResponse:
+    entries = part.entries
     error_list = [
         (f"#id_{entry.prefix}-{field}", f"{entry.item.code}: {error}")
         for entry in entries
         for field in RatingForm.Meta.fields
         for error in entry.errors(field)
     ]
+    back_to_check = page["return_to"].value() == "check"
     return render(
         request,
-        "assessments/assessment_form.html",
+        "assessments/assessment_section.html",
         {
             "assessment": assessment,
-            "sections": _by_section(entries),
+            "part": part,
+            "part_count": len(sections_of(assessment)),
             "page": page,
+            "back_to_check": back_to_check,
+            "back_url": reverse(
+                "assessments:check" if back_to_check else "assessments:edit", args=[assessment.pk]
+            ),
             "error_list": error_list,
-            "rated": sum(1 for e in entries if e.rating.is_rated),
-            "item_count": len(entries),
-            "can_copy_previous": any(e.previous for e in entries)
-            and not any(e.rating.is_rated for e in entries),
-            "last_round": next((e.previous for e in entries if e.previous), None),
-            "carried_total": sum(1 for e in entries if e.rating.carried_forward),
             "owner": owner_token(assessment.pk, request.user.pk),
         },
         status=status,
     )
 
 
+def _render_task_list(request: SignedInRequest, assessment: Assessment) -> HttpResponse:
+    entries = entries_of(assessment)
+    parts = by_section(assessment, entries)
+    completed = sum(1 for part in parts if part.status == PartStatus.COMPLETED)
+    return render(
+        request,
+        "assessments/assessment_tasks.html",
+        {
+            "assessment": assessment,
+            "parts": parts,
+            "completed": completed,
+            "all_complete": completed == len(parts),
+            "rated": sum(1 for e in entries if e.rating.is_rated),
+            "item_count": len(entries),
+            "can_copy_previous": any(e.previous for e in entries)
+            and not any(e.rating.is_rated for e in entries),
+            "last_round": next((e.previous for e in entries if e.previous), None),
+            "carried_total": sum(1 for e in entries if e.rating.carried_forward),
+        },
+    )
+
+
+def _not_changeable_here(request: SignedInRequest, assessment: Assessment) -> HttpResponse | None:
+    """For someone who may only read it (a lead, or the team once it is submitted or the round
+    has closed): the read-only page, with what they typed before being signed out, if that is
+    why they are here. None when the person may change it."""
+    is_member = assessment.is_member  # type: ignore[attr-defined]
+    if is_member and assessment.is_changeable:
+        return None
+    draft = take_draft(request, assessment.pk) if is_member else None
+    unsaved = _unsaved(assessment, draft) if draft is not None else []
+    return _render_read_only(request, assessment, is_member=is_member, unsaved=unsaved)
+
+
 @login_required
 def assessment_page(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The task list: each section, its progress, and check and submit last."""
     assessment = assessment_for(request.user, pk)
-    is_member = assessment.is_member  # type: ignore[attr-defined]
-    draft = take_draft(request, assessment.pk) if is_member else None
-    if not (is_member and assessment.is_changeable):
-        unsaved = _unsaved(assessment, draft) if draft is not None else []
-        return _render_read_only(request, assessment, is_member=is_member, unsaved=unsaved)
+    return _not_changeable_here(request, assessment) or _render_task_list(request, assessment)
+
+
+def _unsaved(assessment: Assessment, draft: QueryDict) -> list[Entry]:
+    """Restored answers that differ from what is saved: shown so that nothing is lost. (The
+    saved answers are read first: validating a rating's form writes into its instance.)"""
+    saved = {rating.item_id: rating.answer for rating in assessment.ratings.all()}
+    return [
+        entry
+        for entry in entries_of(assessment, draft)
+        if entry.form is not None
+        and entry.form.was_posted()
+        and entry.form.is_valid()
+        and entry.answer() != saved.get(entry.item.pk)
+    ]
+
+
+@signed_in_or_kept("assessments:section")
+@require_http_methods(["GET", "HEAD", "POST"])
+def section_page(request: SignedInRequest, pk: int, section: int) -> HttpResponse:
+    """One section's items. It posts to itself: Save and continue, Save and return to the task
+    list, or a confirmation of carried-forward answers. Only the team posts; a lead reads."""
+    if request.method == "POST":
+        assessment = changeable_assessment_for(request.user, pk)
+    else:
+        assessment = assessment_for(request.user, pk)
+        read_only = _not_changeable_here(request, assessment)
+        if read_only is not None:
+            return read_only
+    sections = sections_of(assessment)
+    keys = [part_key(found) for found in sections]
+    if section not in keys:
+        return _section_gone(request, assessment)
+    number = keys.index(section) + 1
+    if request.method == "POST":
+        return _save_section(request, assessment, Part(sections[number - 1], [], number))
+    draft = take_draft(request, assessment.pk)
+    part = Part(sections[number - 1], entries_of(assessment, draft, section=section), number)
     if draft is not None:
         # Back from signing in after a save arrived signed out: what they typed, not saved.
         # Saving it goes through the usual checks, so a colleague's save since is a conflict.
@@ -301,43 +300,57 @@ def assessment_page(request: SignedInRequest, pk: int) -> HttpResponse:
                 "yet: check it, then save."
             ),
         )
-        return _render_form(request, assessment, _entries(assessment, draft), PageForm(draft))
-    page = PageForm(initial={"version": assessment.version})
-    return _render_form(request, assessment, _entries(assessment), page)
+        return _render_section(request, assessment, part, PageForm(draft))
+    page = PageForm(
+        initial={"version": assessment.version, "return_to": request.GET.get("return", "")}
+    )
+    return _render_section(request, assessment, part, page)
 
 
-def _unsaved(assessment: Assessment, draft: QueryDict) -> list[Entry]:
-    """Restored answers that differ from what is saved: shown so that nothing is lost. (The
-    saved answers are read first: validating a rating's form writes into its instance.)"""
-    saved = {rating.item_id: rating.answer for rating in assessment.ratings.all()}
-    return [
-        entry
-        for entry in _entries(assessment, draft)
-        if entry.form is not None
-        and entry.form.is_valid()
-        and entry.answer() != saved.get(entry.item.pk)
+def _section_gone(request: SignedInRequest, assessment: Assessment) -> HttpResponse:
+    """A section this assessment's checklist no longer has (the round's checklist was
+    replaced): the task list, saying so. Text posted to it is shown, for copying: nothing
+    of it is saved, and nothing of it is lost."""
+    if request.method != "POST":
+        messages.warning(
+            request,
+            gettext(
+                "That section is no longer part of this assessment: its checklist has changed. "
+                "Choose a section from the list."
+            ),
+        )
+        return redirect("assessments:edit", assessment.pk)
+    typed = [
+        str(value).strip()
+        for key, value in request.POST.items()
+        if key.startswith("item-")
+        and key.endswith(("-evidence", "-next_step"))
+        and str(value).strip()
     ]
+    return render(
+        request,
+        "assessments/assessment_section_gone.html",
+        {"assessment": assessment, "typed": typed},
+        status=409,
+    )
 
 
-@signed_in_or_kept("assessments:edit")
-@require_POST
-def save(request: SignedInRequest, pk: int) -> HttpResponse:
-    assessment = changeable_assessment_for(request.user, pk)
+def _save_section(request: SignedInRequest, assessment: Assessment, part: Part) -> HttpResponse:
     page = PageForm(request.POST)
-    entries = _entries(assessment, request.POST)
+    part.entries = entries = entries_of(assessment, request.POST, section=part.key)
     if not page.is_valid() or not all(entry.form and entry.form.was_posted() for entry in entries):
         return render(
             request,
             "assessments/assessment_incomplete_post.html",
-            {"assessment": assessment},
+            {"assessment": assessment, "back_url": section_url(assessment, part.key)},
             status=400,
         )
     if request.POST.get("resolving"):
         _apply_conflict_choices(assessment, entries, request.POST)
     if not all(entry.form is not None and entry.form.is_valid() for entry in entries):
-        return _render_form(request, assessment, entries, page)
+        return _render_section(request, assessment, part, page)
     if any(entry.conflict and not entry.conflict.is_valid() for entry in entries):
-        return _render_conflict(request, assessment, entries, page.cleaned_data["version"])
+        return _render_conflict(request, assessment, part, page, page.cleaned_data["version"])
     answers = {
         entry.item.pk: entry.saved
         if entry.conflict and entry.conflict.cleaned_data["keep"] == "saved" and entry.saved
@@ -352,10 +365,11 @@ def save(request: SignedInRequest, pk: int) -> HttpResponse:
     except ConflictError as conflict:
         for entry in entries:
             entry.saved = conflict.saved.get(entry.item.pk)
-        return _render_conflict(request, assessment, entries, conflict.version)
-    except AssessmentLockedError as error:
+        return _render_conflict(request, assessment, part, page, conflict.version)
+    except AssessmentLockedError as error:  # submitted, or closed: the section, read-only
         messages.error(request, gettext("Your answers were not saved. %(why)s") % {"why": error})
-        return redirect("assessments:edit", assessment.pk)
+        return redirect(section_url(assessment, part.key))
+    back_to_check = page.cleaned_data["return_to"] == "check"
     if confirm:
         # Back to where the person was, with the next answer still to confirm in view.
         first = next(entry for entry in entries if entry.item.pk in confirm)
@@ -364,19 +378,34 @@ def save(request: SignedInRequest, pk: int) -> HttpResponse:
             ngettext("%(count)d answer confirmed.", "%(count)d answers confirmed.", len(confirm))
             % {"count": len(confirm)},
         )
-        edit = reverse("assessments:edit", args=[assessment.pk])
-        return redirect(f"{edit}#item-{first.item.code}")
+        url = section_url(assessment, part.key, back_to_check=back_to_check)
+        return redirect(f"{url}#item-{first.item.code}")
     if page.cleaned_data["action"] == "continue":
-        return redirect("assessments:check", assessment.pk)
+        return redirect(_next_page(assessment, part, back_to_check=back_to_check))
     messages.success(
         request,
         gettext(
-            "Your answers for %(team)s are saved. You can come back and change them until "
+            "Your answers for %(section)s are saved. You can come back and change them until "
             "%(closes)s."
         )
-        % {"team": assessment.team.name, "closes": date_format(assessment.round.closes_on)},
+        % {"section": part.title, "closes": date_format(assessment.round.closes_on)},
     )
-    return redirect("assessments:home")
+    return redirect("assessments:edit", assessment.pk)
+
+
+def _next_page(assessment: Assessment, part: Part, *, back_to_check: bool) -> str:
+    """After Save and continue: check your answers when the person came from there; else the
+    next section; after the last, check your answers if every section is complete, else the
+    task list."""
+    if back_to_check:
+        return reverse("assessments:check", args=[assessment.pk])
+    sections = sections_of(assessment)
+    if part.number < len(sections):
+        return section_url(assessment, part_key(sections[part.number]))
+    parts = by_section(assessment, entries_of(assessment, previous=False))
+    if all(found.status == PartStatus.COMPLETED for found in parts):
+        return reverse("assessments:check", args=[assessment.pk])
+    return reverse("assessments:edit", args=[assessment.pk])
 
 
 def _confirmations(entries: list[Entry], data: QueryDict) -> set[int]:
@@ -406,8 +435,11 @@ def _apply_conflict_choices(assessment: Assessment, entries: list[Entry], data: 
 
 
 def _render_conflict(
-    request: SignedInRequest, assessment: Assessment, entries: list[Entry], version: int
+    request: SignedInRequest, assessment: Assessment, part: Part, page: PageForm, version: int
 ) -> HttpResponse:
+    """Which answers differ from what a colleague saved since: the person chooses for each.
+    Only this section's items are in question; the page posts back to the section."""
+    entries = part.entries
     for entry in entries:
         if entry.saved is not None and entry.answer() != entry.saved and not entry.conflict:
             entry.conflict = ConflictChoiceForm(item=entry.item)
@@ -417,9 +449,12 @@ def _render_conflict(
         "assessments/assessment_conflict.html",
         {
             "assessment": assessment,
+            "part": part,
             "entries": entries,
             "differing": differing,
             "version": version,
+            "action": page.cleaned_data["action"],
+            "return_to": page.cleaned_data["return_to"],
             "error_list": [
                 (
                     f"#id_{e.conflict.prefix}-keep",
@@ -440,13 +475,13 @@ def _render_read_only(
     is_member: bool,
     unsaved: Sequence[Entry] = (),
 ) -> HttpResponse:
-    entries = _entries(assessment)
+    entries = entries_of(assessment)
     return render(
         request,
         "assessments/assessment_read_only.html",
         {
             "assessment": assessment,
-            "sections": _by_section(entries),
+            "parts": by_section(assessment, entries),
             "is_member": is_member,
             "is_lead": assessment.is_lead,  # type: ignore[attr-defined]
             "unsaved": unsaved,
@@ -499,33 +534,34 @@ def _render_check(
     unconfirmed: Sequence[Item] = (),
     status: int = 200,
 ) -> HttpResponse:
-    entries = _entries(assessment, previous=False)
-    edit_url = reverse("assessments:edit", args=[assessment.pk])
-    sections = _by_section(entries)
-    # The errors in the order the page shows the items: by section, then within it.
-    shown = [entry.item for _, group in sections for entry in group]
+    parts = by_section(assessment, entries_of(assessment, previous=False))
     unrated_ids, unconfirmed_ids = {i.pk for i in unrated}, {i.pk for i in unconfirmed}
     errors = []
-    for item in shown:
-        if item.pk in unrated_ids:
-            message = gettext("Choose Red, Amber or Green for %(code)s: %(statement)s") % {
-                "code": item.code,
-                "statement": item.statement,
-            }
-            errors.append((f"{edit_url}#item-{item.code}", message))
-        if item.pk in unconfirmed_ids:
-            message = gettext(
-                "Confirm or change %(code)s: it was carried forward from last round"
-            ) % {"code": item.code}
-            errors.append((f"{edit_url}#item-{item.code}", message))
+    # Each Change link and each error opens the item's section at the item, and saving
+    # there comes back here. The errors are in the order the page shows the items.
+    for part in parts:
+        part.change_url = section_url(assessment, part.key, back_to_check=True)
+        for entry in part.entries:
+            item, at = entry.item, f"{part.change_url}#item-{entry.item.code}"
+            if item.pk in unrated_ids:
+                message = gettext("Choose Red, Amber or Green for %(code)s: %(statement)s") % {
+                    "code": item.code,
+                    "statement": item.statement,
+                }
+                errors.append((at, message))
+            if item.pk in unconfirmed_ids:
+                message = gettext(
+                    "Confirm or change %(code)s: it was carried forward from last round"
+                ) % {"code": item.code}
+                errors.append((at, message))
     return render(
         request,
         "assessments/assessment_check.html",
         {
             "assessment": assessment,
-            "sections": sections,
+            "parts": parts,
             "error_list": errors,
-            "edit_url": edit_url,
+            "edit_url": reverse("assessments:edit", args=[assessment.pk]),
             "not_ready": _not_ready_title(unrated=bool(unrated), unconfirmed=bool(unconfirmed)),
         },
         status=status,

@@ -59,19 +59,26 @@ def make_checklist(
     checklist = Checklist.objects.create(name=name, source="UNICEF UK and PEDAL")
     section = Section.objects.create(checklist=checklist, title="Understanding", order=1)
     for number in range(1, items + 1):
-        Item.objects.create(
-            checklist=checklist,
-            section=section,
-            code=f"W{number:02d}",
-            statement=f"Statement {number}",
-            red_descriptor="Not in place",
-            amber_descriptor="Partly in place",
-            green_descriptor="In place",
-            order=number,
-        )
+        make_item(checklist, section, number)
     if publish:
         checklist.publish()
     return checklist
+
+
+def make_item(
+    checklist: Checklist, section: Section | None, number: int, *, code: str = ""
+) -> Item:
+    """Item W<number> (or `code`), in the section, ordered by its number."""
+    return Item.objects.create(
+        checklist=checklist,
+        section=section,
+        code=code or f"W{number:02d}",
+        statement=f"Statement {number}",
+        red_descriptor="Not in place",
+        amber_descriptor="Partly in place",
+        green_descriptor="In place",
+        order=number,
+    )
 
 
 def make_round(
@@ -140,12 +147,20 @@ def signs_in(client: Client, email: str, password: str = PASSWORD) -> bool:
 
 
 def edit_url(assessment: Assessment) -> str:
-    """The assessment's page: the form for its team, read-only for others."""
+    """The assessment's page: the task list for its team, read-only for others."""
     return reverse("assessments:edit", args=[assessment.pk])
 
 
+def section_url(assessment: Assessment, section: Section | None = None) -> str:
+    """A section's page (the assessment's first section unless named): it posts to itself."""
+    if section is None:
+        section = assessment.round.checklist.sections.order_by("order", "pk").first()
+    return reverse("assessments:section", args=[assessment.pk, section.pk if section else 0])
+
+
 def save_url(assessment: Assessment) -> str:
-    return reverse("assessments:save", args=[assessment.pk])
+    """Where the helpers' checklists' items are saved: one section holds them all."""
+    return section_url(assessment)
 
 
 def make_last_year(round_: Round, team: Team, rag: str = "red") -> Assessment:

@@ -72,6 +72,12 @@ def _by_pk(assessment: Assessment) -> dict[str, int]:
     return {"pk": assessment.pk}
 
 
+def _by_section(assessment: Assessment) -> dict[str, int]:
+    section = assessment.round.checklist.sections.order_by("order", "pk").first()
+    assert section is not None
+    return {"pk": assessment.pk, "section": section.pk}
+
+
 def _team_and_round(target: Assessment | TeamInRound) -> dict[str, int]:
     return {"team_id": target.team_id, "round_id": target.round_id}
 
@@ -210,7 +216,8 @@ CASES: dict[str, Case] = {
         lambda w: [(w.practitioner, TeamInRound(w.team.pk, w.round.pk))],
     ),
     "assessments:edit": Case(_by_pk, _visible, _readers),
-    "assessments:save": Case(_by_pk, _members_only, _member),
+    # Reading a section is reading the assessment; saving one takes membership (below).
+    "assessments:section": Case(_by_section, _visible, _readers),
     "assessments:copy-previous": Case(_by_pk, _members_only, _member),
     "assessments:check": Case(_by_pk, _members_only, _member),
     "assessments:submit": Case(_by_pk, _members_only, _member),
@@ -269,15 +276,36 @@ def test_people_inside_the_scope_are_let_in(client: Client, started: World, rout
     for user, target in case.allowed(started):
         sign_in(client, user)
         url = reverse(route, kwargs=case.kwargs(target))
-        method = client.post if route in {"assessments:start", "assessments:save"} else client.get
+        method = client.post if route == "assessments:start" else client.get
         response = method(url, {"version": getattr(target, "version", 0)})
         assert response.status_code != 404, (route, user.email)
 
 
+def test_only_the_team_saves_a_section_others_who_may_read_it_get_404(
+    client: Client, started: World
+) -> None:
+    before = _snapshot()
+    for user, target in _members_only(started):
+        sign_in(client, user)
+        url = reverse("assessments:section", kwargs=_by_section(target))
+        data = {**rate_all(target, "red"), "action": "save"}
+        assert client.post(url, data).status_code == 404, user.email
+    assert _snapshot() == before
+    sign_in(client, started.practitioner)
+    mine = _mine(started)
+    url = reverse("assessments:section", kwargs=_by_section(mine))
+    assert client.post(url, {**rate_all(mine, "red"), "action": "save"}).status_code == 302
+    assert _snapshot() != before  # the same post from the team saves: the 404s meant something
+
+
 def test_unknown_identifiers_answer_404_in_our_style(client: Client, started: World) -> None:
     sign_in(client, started.practitioner)
-    for url in ["/assessments/999999/", "/assessments/999999/save/", "/teams/999/rounds/1/start/"]:
-        response = client.post(url) if "save" in url or "start" in url else client.get(url)
+    for url in [
+        "/assessments/999999/",
+        "/assessments/999999/sections/1/",
+        "/teams/999/rounds/1/start/",
+    ]:
+        response = client.post(url) if "sections" in url or "start" in url else client.get(url)
         assert response.status_code == 404
         assert "Page not found" in response.text
         assert "IMH workforce toolkit" in response.text

@@ -15,7 +15,7 @@ from assessments.models import Assessment, Rating, Round
 from checklists.models import Checklist, Item
 
 from .conftest import World
-from .helpers import PASSWORD, form_data, make_checklist, make_user, posted_as_is, sign_in
+from .helpers import PASSWORD, form_data, make_checklist, make_user, posted_as_is, save_url, sign_in
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
@@ -320,7 +320,7 @@ def test_a_person_named_in_ratings_or_history_is_deactivated_never_deleted(
     assessment = Assessment.start(team=world.team, round=world.round)
     sign_in(client, world.practitioner)
     data = form_data(assessment, {"W01": ("red", "None trained", "")})
-    client.post(reverse("assessments:save", args=[assessment.pk]), data)
+    client.post(save_url(assessment), data)
     sign_in(client, world.staff)
     delete = reverse("admin:accounts_user_delete", args=[world.practitioner.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403

@@ -38,6 +38,7 @@ class ArbitraryPostsTest(TestCase):
     user: User
     assessment: Assessment
     item_ids: list[int]
+    section_ids: list[int]
     foreign_item_ids: list[int]
 
     @classmethod
@@ -50,13 +51,16 @@ class ArbitraryPostsTest(TestCase):
         add_member(cls.user, team)
         cls.assessment = Assessment.start(team=team, round=cls.round)
         cls.item_ids = list(checklist.items.values_list("pk", flat=True))
+        cls.section_ids = list(checklist.sections.values_list("pk", flat=True))
         other = Assessment.start(team=make_team(partnership, "Other team"), round=cls.round)
         cls.foreign_item_ids = [other.pk + 1000, 0, -1]
 
     def _keys(self) -> st.SearchStrategy[str]:
         ids = st.sampled_from([*self.item_ids, *self.foreign_item_ids]).map(str) | NUMBERISH
         return st.one_of(
-            st.sampled_from(["version", "action", "resolving", "csrfmiddlewaretoken"]),
+            st.sampled_from(
+                ["version", "action", "return_to", "resolving", "confirm", "csrfmiddlewaretoken"]
+            ),
             st.builds(
                 lambda i, f: f"item-{i}-{f}",
                 ids,
@@ -78,12 +82,16 @@ class ArbitraryPostsTest(TestCase):
         )
         if data.draw(st.booleans()):
             post["version"] = str(Assessment.objects.get(pk=self.assessment.pk).version)
-        route = data.draw(st.sampled_from(["save", "submit", "copy-previous"]))
+        route = data.draw(st.sampled_from(["section", "submit", "copy-previous"]))
         before = Assessment.objects.get(pk=self.assessment.pk).version
 
         client = Client(raise_request_exception=True)
         sign_in(client, self.user)
-        response = client.post(reverse(f"assessments:{route}", args=[self.assessment.pk]), post)
+        # A section's page takes its section's id, this checklist's or another's or none.
+        args = [self.assessment.pk]
+        if route == "section":
+            args.append(data.draw(st.sampled_from([*self.section_ids, 0, 10**9])))
+        response = client.post(reverse(f"assessments:{route}", args=args), post)
 
         assert response.status_code in {200, 302, 400, 404, 409}, response.status_code
         assessment = Assessment.objects.get(pk=self.assessment.pk)

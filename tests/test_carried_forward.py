@@ -37,9 +37,14 @@ def test_copying_marks_every_copied_answer_to_confirm_on_the_page_and_check_answ
     client: Client, copied: Assessment
 ) -> None:
     assert _carried(copied) == {"W01", "W02", "W03"}
-    page = client.get(reverse("assessments:edit", args=[copied.pk])).text
+    tasks = client.get(reverse("assessments:edit", args=[copied.pk])).text
+    assert "<strong>3</strong> carried forward from last round, to confirm or change." in tasks
+    # The section's state on the task list is a state of its own, and check is not open yet.
+    assert "3 of 3 rated, 3 carried forward to confirm or change" in tasks
+    assert ">Carried forward: confirm or change</strong>" in tasks
+    assert "Cannot start yet" in tasks
+    page = client.get(save_url(copied)).text
     assert page.count("Carried forward: confirm or change") == 3
-    assert "<strong>3</strong> carried forward from last round, to confirm or change." in page
     assert 'name="confirm_section"' in page  # three in one section: confirm them together
     check = client.get(reverse("assessments:check", args=[copied.pk])).text
     assert check.count("Carried forward: confirm or change") == 3
@@ -51,9 +56,8 @@ def test_an_assessment_with_unconfirmed_answers_cannot_be_submitted(
     response = client.post(reverse("assessments:submit", args=[copied.pk]))
     assert response.status_code == 400
     assert "Confirm or change every answer carried forward" in response.text
-    edit = reverse("assessments:edit", args=[copied.pk])
     for code in ("W01", "W02", "W03"):
-        assert f'href="{edit}#item-{code}"' in response.text
+        assert f'href="{save_url(copied)}?return=check#item-{code}"' in response.text
         assert f"Confirm or change {code}: it was carried forward from last round" in response.text
     copied.refresh_from_db()
     assert not copied.is_submitted
@@ -64,9 +68,8 @@ def test_one_click_confirms_one_answer_keeps_what_was_typed_and_returns_to_it(
 ) -> None:
     data = form_data(copied, {"W03": ("red", "Last year W03", "Typed before confirming")})
     response = client.post(save_url(copied), {**data, "confirm": str(_pk(copied, "W01"))})
-    edit = reverse("assessments:edit", args=[copied.pk])
     assert response.status_code == 302
-    assert response["Location"] == f"{edit}#item-W01"
+    assert response["Location"] == f"{save_url(copied)}#item-W01"  # back to the item
     assert _carried(copied) == {"W02"}  # W01 confirmed; W03 changed, so confirmed too
     assert copied.ratings.get(item__code="W03").next_step == "Typed before confirming"
     assert copied.ratings.get(item__code="W01").evidence == "Last year W01"  # as it was

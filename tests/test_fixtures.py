@@ -1,5 +1,6 @@
 """Reference and demo data load into an empty database, on SQLite and PostgreSQL alike."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -103,18 +104,26 @@ def test_each_section_appears_once_with_its_items_in_checklist_order(client: Cli
         ("Practice and supervision", ["W07", "W09", "W10"]),
         ("Working together", ["W08", "W11"]),
     ]
-    for url in (f"/assessments/{assessment.pk}/", f"/assessments/{assessment.pk}/check/"):
+    check = client.get(f"/assessments/{assessment.pk}/check/").text
+    headings = [check.index(f">{title}</h2>") for title, _ in expected]
+    assert headings == sorted(headings)
+    for (title, codes), start, end in zip(
+        expected, headings, [*headings[1:], len(check)], strict=True
+    ):
+        assert check.count(f">{title}</h2>") == 1, title
+        positions = [check.find(f"{code}", start, end) for code in codes]
+        assert -1 not in positions, codes
+        assert positions == sorted(positions), codes
+    # The task list: each section once, in order, and each section's page holds its items.
+    tasks = client.get(f"/assessments/{assessment.pk}/").text
+    links = re.findall(
+        r'<a class="govuk-link govuk-task-list__link" href="([^"]+)"[^>]*>([^<]+)</a>', tasks
+    )
+    assert [title for _, title in links] == [title for title, _ in expected]
+    for (url, _), (_, codes) in zip(links, expected, strict=True):
         page = client.get(url).text
-        for title, _codes in expected:
-            assert page.count(f">{title}</h2>") == 1, (url, title)
-        headings = [page.index(f">{title}</h2>") for title, _ in expected]
-        assert headings == sorted(headings), url
-        for (_, codes), start, end in zip(
-            expected, headings, [*headings[1:], len(page)], strict=True
-        ):
-            positions = [page.find(f"{code}", start, end) for code in codes]
-            assert -1 not in positions, (url, codes)
-            assert positions == sorted(positions), (url, codes)
+        shown = re.findall(r'<span class="app-item__code">(W\d\d)</span>', page)
+        assert shown == codes, url  # its own items, in order, and no others
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from assessments.models import Assessment
 
 from .conftest import World
-from .helpers import add_lead, make_user, rate_all, sign_in, signs_in
+from .helpers import add_lead, make_user, rate_all, save_url, sign_in, signs_in
 
 PAGES = ("help", "accessibility", "privacy", "cookies")
 
@@ -124,7 +124,7 @@ def test_every_cookie_the_service_sets_is_on_the_cookies_page(client: Client, wo
     set_cookies |= set(assessment_page.cookies)
     edit = assessment_page["Location"]
     assessment = Assessment.objects.get(team=world.team)
-    saved = client.post(reverse("assessments:save", args=[assessment.pk]), rate_all(assessment))
+    saved = client.post(save_url(assessment), rate_all(assessment))
     set_cookies |= set(saved.cookies)
     assert client.get(edit).status_code == 200
     assert {"sessionid", "csrftoken", "messages"} <= set_cookies

@@ -14,7 +14,7 @@ from assessments.models import Assessment
 from imh_toolkit.logs import RequestContextFilter
 
 from .conftest import World
-from .helpers import form_data, mark_submitted, sign_in
+from .helpers import form_data, mark_submitted, save_url, sign_in
 
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
@@ -121,9 +121,9 @@ def test_no_text_a_person_typed_reaches_the_logs(
     assessment = Assessment.start(team=world.team, round=world.round)
     sign_in(client, world.practitioner)
     data = form_data(assessment, {"W01": ("red", secret, f"{secret} next")})
-    client.post(reverse("assessments:save", args=[assessment.pk]), data)
+    client.post(save_url(assessment), data)
     bad = form_data(assessment, {"W01": ("red", f"{secret}\x01", "")})
-    client.post(reverse("assessments:save", args=[assessment.pk]), bad)
+    client.post(save_url(assessment), bad)
     mark_submitted(assessment)
     sign_in(client, world.lead)
     for route in ("ratings-csv", "ratings-xlsx", "gap-report"):

@@ -22,7 +22,7 @@ from assessments.models import Assessment, Rating
 from reports import exports, pdf, reports
 
 from .conftest import World
-from .helpers import add_member, form_data, make_user, mark_submitted, sign_in
+from .helpers import add_member, form_data, make_user, mark_submitted, save_url, sign_in
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def assessment(world: World) -> Assessment:
 def _save(client: Client, assessment: Assessment, evidence: str, next_step: str = "") -> str:
     sign_in(client, assessment.team.memberships.get().user)
     data = form_data(assessment, {"W01": ("amber", evidence, next_step)})
-    return client.post(reverse("assessments:save", args=[assessment.pk]), data).text
+    return client.post(save_url(assessment), data).text
 
 
 def _w01(assessment: Assessment) -> Rating:
@@ -245,7 +245,7 @@ def test_answers_stored_with_windows_line_breaks_are_not_changed_by_an_unchanged
     add_member(colleague, world.team)
     sign_in(client, colleague)
     data = form_data(assessment)  # the page posted back as shown (a browser sends CRLF)
-    assert client.post(reverse("assessments:save", args=[assessment.pk]), data).status_code == 302
+    assert client.post(save_url(assessment), data).status_code == 302
     assessment.refresh_from_db()
     assert assessment.version == 0  # nothing changed, nothing written
     assert _w01(assessment).updated_by == world.practitioner

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment, Rating, Round
-from assessments.templatetags.assessment_tags import STATUS_COLOURS
+from assessments.templatetags.assessment_tags import STATUS_COLOURS, TASK_STATUSES
 from checklists.models import Item
 
 from .conftest import World
@@ -23,6 +23,7 @@ from .helpers import (
     mark_submitted,
     rate_all,
     save_url,
+    section_url,
     sign_in,
 )
 
@@ -77,7 +78,7 @@ def test_starting_a_closed_round_is_refused(signed_in: Client, world: World) -> 
 def test_the_page_shows_every_item_with_descriptors_guidance_and_labels(
     signed_in: Client, assessment: Assessment
 ) -> None:
-    page = signed_in.get(edit_url(assessment)).text
+    page = signed_in.get(section_url(assessment)).text
     for code in ("W01", "W02", "W03"):
         assert f'<span class="app-item__code">{code}</span>' in page
     assert page.count('class="govuk-fieldset"') == 3
@@ -85,7 +86,8 @@ def test_the_page_shows_every_item_with_descriptors_guidance_and_labels(
     assert "What tells you this?" in page
     assert "What will you do next?" in page
     assert "You can enter up to 2,000 characters" in page
-    assert "Save and come back later" in page
+    assert "Save and continue" in page
+    assert "Save and return to the task list" in page
 
 
 def test_saving_part_of_the_assessment_and_coming_back(
@@ -94,7 +96,7 @@ def test_saving_part_of_the_assessment_and_coming_back(
     data = form_data(assessment, {"W01": ("amber", "Half the team trained", "Book training")})
     response = signed_in.post(save_url(assessment), data)
     assert response.status_code == 302
-    assert response["Location"] == reverse("assessments:home")
+    assert response["Location"] == edit_url(assessment)  # the task list
 
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.IN_PROGRESS
@@ -105,7 +107,9 @@ def test_saving_part_of_the_assessment_and_coming_back(
 
     home = signed_in.get(reverse("assessments:home")).text
     assert "1 of 3 rated" in home
-    page = signed_in.get(edit_url(assessment)).text
+    tasks = signed_in.get(edit_url(assessment)).text
+    assert "1 of 3 rated" in tasks
+    page = signed_in.get(section_url(assessment)).text
     w01 = assessment.ratings.get(item__code="W01").item.pk
     checked = re.findall(r'<input[^>]*type="radio"[^>]*checked>', page)
     assert len(checked) == 1
@@ -122,7 +126,8 @@ def test_continue_saves_then_shows_check_your_answers(
     check = signed_in.get(response["Location"]).text
     assert check.count(">Green</strong>") == 3
     assert "Evidence W02" in check
-    assert f"{edit_url(assessment)}#item-W02" in check  # the Change link goes back to the item
+    # The Change link opens the item's section at the item, and comes back here after saving.
+    assert f"{section_url(assessment)}?return=check#item-W02" in check
 
 
 @pytest.mark.parametrize(
@@ -283,7 +288,7 @@ def test_submitting_with_unrated_items_lists_each_with_a_link(
     assert response.status_code == 400
     assert "Rate every item before you submit" in response.text
     for code in ("W02", "W03"):
-        assert f'href="{edit_url(assessment)}#item-{code}"' in response.text
+        assert f'href="{section_url(assessment)}?return=check#item-{code}"' in response.text
     assert '#item-W01">Choose' not in response.text
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.IN_PROGRESS
@@ -338,7 +343,8 @@ def test_a_lead_sees_answers_read_only_and_can_reopen_with_a_reason(
     sign_in(client, world.practitioner)
     page = client.get(edit_url(assessment)).text
     assert "W03 evidence is from another team" in page
-    assert 'type="radio"' in page
+    assert "govuk-task-list" in page  # the team's task list again, not the read-only page
+    assert 'type="radio"' in client.get(section_url(assessment)).text
     history = client.get(reverse("assessments:history", args=[assessment.pk])).text
     assert "Reopened" in history
     assert "W03 evidence is from another team" in history
@@ -411,13 +417,18 @@ def test_each_status_has_one_colour_everywhere_and_none_is_a_rag_colour() -> Non
     assert set(STATUS_COLOURS) == {"not_started", "in_progress", "reopened", "submitted"}
     assert len(set(STATUS_COLOURS.values())) == len(STATUS_COLOURS)
     assert not set(STATUS_COLOURS.values()) & {"red", "orange", "green", "yellow"}
+    # A section's state on the task list has the colour of the same assessment state.
+    assert TASK_STATUSES["not_started"][1] == STATUS_COLOURS["not_started"]
+    assert TASK_STATUSES["in_progress"][1] == STATUS_COLOURS["in_progress"]
+    task_colours = {colour for _, colour in TASK_STATUSES.values()}
+    assert not task_colours & {"red", "orange", "green", "yellow", "blue", "purple"}
     templates = Path(settings.BASE_DIR, "templates")
     by_hand = [
         str(path.relative_to(templates))
         for path in templates.rglob("*.html")
         if re.search(r"govuk-tag--(grey|light-blue|purple|blue)", path.read_text())
     ]
-    assert by_hand == [], "status tags written by hand instead of with |status_tag"
+    assert by_hand == [], "status tags written by hand instead of with |status_tag or |task_status"
 
 
 def test_closed_rounds_accept_no_saves(
@@ -456,9 +467,8 @@ def test_last_rounds_rating_is_shown_and_copied_only_when_asked(
 ) -> None:
     current = Assessment.start(team=world.team, round=world.round)
 
-    page = signed_in.get(edit_url(current)).text
-    assert "Last round (2025 round) your team said" in page
-    assert "Start from last round" in page
+    assert "Last round (2025 round) your team said" in signed_in.get(section_url(current)).text
+    assert "Start from last round" in signed_in.get(edit_url(current)).text
     assert not current.ratings.exclude(rag="unrated").exists()  # nothing copied silently
 
     signed_in.post(
@@ -478,7 +488,7 @@ def test_each_item_shows_what_the_team_planned_last_round_with_a_link_to_that_an
     old.ratings.filter(item__code="W01").update(next_step="Book <b>training</b>\nfor all")
     current = Assessment.start(team=world.team, round=world.round)
 
-    page = signed_in.get(edit_url(current)).text
+    page = signed_in.get(section_url(current)).text
     w01 = page[page.index('id="item-W01"') : page.index('id="item-W02"')]
     assert "Last round your team said it would do next:" in w01
     assert "“Book &lt;b&gt;training&lt;/b&gt;<br>for all”" in w01  # escaped, lines kept
@@ -487,7 +497,8 @@ def test_each_item_shows_what_the_team_planned_last_round_with_a_link_to_that_an
     assert "Last round your team did not say what it would do next." in w02
     w03 = page[page.index('id="item-W03"') :]
     assert "app-previous" not in w03  # no answer last round: nothing to show
-    assert f'href="{edit_url(old)}">Read your team’s answers from 2025 round</a>' in page
+    tasks = signed_in.get(edit_url(current)).text
+    assert f'href="{edit_url(old)}">Read your team’s answers from 2025 round</a>' in tasks
     answers = signed_in.get(edit_url(old))
     assert answers.status_code == 200
     assert 'id="answer-W01"' in answers.text
@@ -531,7 +542,7 @@ def test_text_from_people_is_escaped_on_the_assessment_page(
     signed_in.post(
         save_url(assessment), form_data(assessment, {"W02": ("red", '"><img src=x onerror=1>', "")})
     )
-    page = signed_in.get(edit_url(assessment)).text
+    page = signed_in.get(section_url(assessment)).text
     assert '<script>alert("s")</script>' not in page
     assert "&lt;script&gt;alert(&quot;s&quot;)&lt;/script&gt;" in page
     assert "&lt;b&gt;bold&lt;/b&gt;<br>line two" in page

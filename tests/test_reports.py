@@ -6,11 +6,18 @@ import pytest
 from django.utils import timezone
 
 from assessments.models import Assessment, Round
-from checklists.models import Checklist, Item
+from checklists.models import Checklist
 from partnerships.models import Sector, Team, TeamType
 from reports import reports
 
-from .helpers import make_checklist, make_partnership, make_round, make_team, mark_submitted
+from .helpers import (
+    make_checklist,
+    make_item,
+    make_partnership,
+    make_round,
+    make_team,
+    mark_submitted,
+)
 
 
 def rate(team: Team, round_: Round, rags: dict[str, str], *, submit: bool = True) -> Assessment:
@@ -38,15 +45,7 @@ def data(db: None) -> Partnership:
     old = make_checklist(items=3)
     new = old.new_draft_version()
     new.items.get(code="W03").delete()
-    Item.objects.create(
-        checklist=new,
-        code="W04",
-        statement="New",
-        red_descriptor="r",
-        amber_descriptor="a",
-        green_descriptor="g",
-        order=4,
-    )
+    make_item(new, None, 4)
     new.publish()
     previous = make_round(partnership, old, name="2025", opens_days_ago=400, closes_in_days=-300)
     current = make_round(partnership, new, name="2026")

@@ -12,7 +12,7 @@ from assessments.models import Assessment
 from imh_toolkit.views import server_error
 
 from .conftest import World
-from .helpers import mark_submitted, sign_in
+from .helpers import mark_submitted, save_url, sign_in
 
 FORM_POST = "application/x-www-form-urlencoded"
 
@@ -39,7 +39,7 @@ def test_a_form_post_in_another_charset_gets_a_400_page_on_every_url(
         reverse("logout"),
         reverse("password_reset"),
         reverse("assessments:home"),
-        reverse("assessments:save", args=[assessment.pk]),
+        save_url(assessment),
         reverse("admin:login"),
         "/no-such-page/",
     ]

@@ -160,11 +160,13 @@ def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "home", client.get(reverse("assessments:home")).text
     start = reverse("assessments:start", args=[world.team.pk, world.round.pk])
     page = client.post(start, follow=True)
-    yield "assessment", page.text
+    yield "task list", page.text
     assessment = Assessment.objects.get(team=world.team, round=world.round)
+    yield "section page", client.get(save_url(assessment)).text
     copy = reverse("assessments:copy-previous", args=[assessment.pk])
     page = client.post(copy, {"version": assessment.version}, follow=True)
-    yield "assessment with answers carried forward", page.text
+    yield "task list with answers carried forward", page.text
+    yield "section with answers carried forward", client.get(save_url(assessment)).text
     submit = reverse("assessments:submit", args=[assessment.pk])
     yield "submitting with answers to confirm", client.post(submit).text
     assessment.refresh_from_db()
@@ -174,6 +176,12 @@ def _rating_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     bad = {**rate_all(assessment), f"item-{_first_item(assessment)}-evidence": "a\x01b"}
     yield "assessment with errors", client.post(save_url(assessment), bad).text
     yield "check answers", client.get(reverse("assessments:check", args=[assessment.pk])).text
+    yield "task list, every section complete", client.get(edit_url(assessment)).text
+    from_check = client.get(save_url(assessment), {"return": "check"}).text
+    yield "section opened from check your answers", from_check
+    gone = reverse("assessments:section", args=[assessment.pk, 10**9])
+    yield "a section no longer in the checklist", client.get(gone, follow=True).text
+    yield "saving a section no longer in the checklist", client.post(gone, bad).text
     stale = rate_all(assessment, "red")
     client.post(save_url(assessment), rate_all(assessment))  # saved since `stale` was loaded
     conflict = client.post(save_url(assessment), stale)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from assessments.forms import TEXT_LIMIT
 from assessments.models import REOPENED, SHOWN_STATUS_LABELS, Assessment
+from assessments.parts import PartStatus
 from checklists.templatetags.rag import descriptors, e, tag_html
 
 if TYPE_CHECKING:
@@ -37,6 +38,29 @@ def status_tag(assessment: Assessment | None) -> SafeString:
     )
 
 
+# A section's status on the task list, as GOV.UK's task list shows them: done is plain text,
+# anything to do is a tag, in the colour the same state has as an assessment's status (not
+# started grey, in progress light blue), so a colour means one thing everywhere. Carried
+# forward is the pink of the item's own carried-forward tag.
+TASK_STATUSES: dict[str, tuple["StrOrPromise", str | None]] = {
+    PartStatus.NOT_STARTED: (gettext_lazy("Not yet started"), "grey"),
+    PartStatus.IN_PROGRESS: (gettext_lazy("In progress"), "light-blue"),
+    PartStatus.CARRIED: (gettext_lazy("Carried forward: confirm or change"), "pink"),
+    PartStatus.COMPLETED: (gettext_lazy("Completed"), None),
+}
+
+
+@register.filter
+def task_status(status: str) -> SafeString:
+    """A task's status (PartStatus) on the task list."""
+    label, colour = TASK_STATUSES[status]
+    if colour is None:
+        return mark_safe(e(label))  # noqa: S308 (escaped)
+    return mark_safe(  # noqa: S308 (a fixed class and a label of ours, escaped)
+        f'<strong class="govuk-tag govuk-tag--{colour}">{e(label)}</strong>'
+    )
+
+
 # The assessment page repeats one block per item (up to 60). Built here with str.format and
 # one escape per piece of text, rather than by {% include %} or format_html per fragment, it
 # renders several times faster. The markup is GOV.UK Frontend's radios and character count.
@@ -45,7 +69,7 @@ ITEM = """<div class="app-item" id="item-{code}">
 <div class="govuk-form-group{rag_group_error}">
 <fieldset class="govuk-fieldset" aria-describedby="{prefix}-rag-hint{rag_described_error}">
 <legend class="govuk-fieldset__legend govuk-fieldset__legend--m">
-<h3 class="govuk-fieldset__heading"><span class="app-item__code">{code}</span> {statement}</h3>
+<h2 class="govuk-fieldset__heading"><span class="app-item__code">{code}</span> {statement}</h2>
 </legend>
 {carried_tag}<div id="{prefix}-rag-hint" class="govuk-hint">{previous}</div>
 {guidance}{rag_errors}<div class="govuk-radios" data-module="govuk-radios">

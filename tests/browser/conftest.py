@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+# A laptop, and a phone (or a laptop at 400% zoom): every page is checked at both.
+WIDE: ViewportSize = {"width": 1280, "height": 900}
+NARROW: ViewportSize = {"width": 320, "height": 900}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 # The flags this machine's closed network needs; see the README's contributor section.
 CHROMIUM_ARGS = [
@@ -41,9 +44,7 @@ def browser() -> Iterator[Browser]:
 
 def new_context(browser: Browser, **options: Any) -> BrowserContext:
     # bypass_csp lets the tests inject axe-core; the pages' own scripts are unaffected.
-    context = browser.new_context(
-        bypass_csp=True, viewport={"width": 1200, "height": 900}, **options
-    )
+    context = browser.new_context(bypass_csp=True, viewport=WIDE, **options)
     context.set_default_timeout(15_000)
     return context
 
@@ -84,3 +85,15 @@ def assert_fits(page: Page, what: str) -> None:
         e.className).slice(0, 5)"""
     )
     assert overflow <= 0, f"{what} scrolls sideways at {page.viewport_size} because of {wide}"
+
+
+def assert_accessible_at_any_width(page: Page, what: str) -> None:
+    """axe finds nothing on the page at 1280 px and at 320 px (1280 px at 400% zoom), where it
+    must not scroll sideways either. The page is left at the width it had."""
+    was = page.viewport_size or WIDE
+    page.set_viewport_size(WIDE)
+    assert_accessible(page, f"{what} at 1280 px")
+    page.set_viewport_size(NARROW)
+    assert_fits(page, f"{what} at 320 px")
+    assert_accessible(page, f"{what} at 320 px")
+    page.set_viewport_size(was)

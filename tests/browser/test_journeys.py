@@ -30,7 +30,7 @@ from ..helpers import (
     make_user,
     mark_submitted,
 )
-from .conftest import assert_accessible, assert_fits, new_context
+from .conftest import assert_accessible, assert_accessible_at_any_width, assert_fits, new_context
 
 pytestmark = pytest.mark.browser
 
@@ -112,51 +112,99 @@ def rate_by_keyboard(page: Page, item_id: int, arrow_presses: int, evidence: str
     page.keyboard.type(evidence)
 
 
+def sections(round_: Round) -> list[list[tuple[int, str]]]:
+    """The checklist's sections in order, each as its items' (id, code) in order."""
+    return [
+        list(section.items.order_by("order", "code").values_list("pk", "code"))
+        for section in round_.checklist.sections.order_by("order", "pk")
+    ]
+
+
+def press(page: Page, selector: str) -> None:
+    """Tab to a link or button and press Enter, as a keyboard user would."""
+    tab_to(page, selector)
+    page.keyboard.press("Enter")
+
+
+def task(number: int) -> str:
+    """The task list's link to its n-th section (from 1)."""
+    return f'.govuk-task-list__item:nth-child({number}) a[href*="/sections/"]'
+
+
+SAVE_AND_CONTINUE = 'main .govuk-button-group button[value="continue"]'
+SAVE_AND_RETURN = 'main .govuk-button-group button[value="save"]'
+
+
 def test_a_practitioner_rates_every_item_by_keyboard_saves_resumes_and_submits(
     browser: Browser, journey: Journey
 ) -> None:
     context = new_context(browser)
     page = context.new_page()
     sign_in_by_keyboard(page, journey.url, "practitioner@example.org")
-    assert_accessible(page, "the home page")
+    assert_accessible_at_any_width(page, "the home page")
     expect(page.locator("main")).to_contain_text("Not started")
 
-    tab_to(page, "main button.govuk-button")
-    page.keyboard.press("Enter")
+    press(page, "main button.govuk-button")  # Start
     page.wait_for_url("**/assessments/*/")
-    assert_accessible(page, "the empty assessment page")
-    items = list(journey.round.checklist.items.order_by("order").values_list("pk", "code"))
-    assert len(items) == 11
+    tasks = page.url
+    expect(page.locator(".govuk-task-list__status").first).to_have_text("Not yet started")
+    expect(page.locator("main")).to_contain_text("Cannot start yet")
+    assert_accessible_at_any_width(page, "the task list, nothing started")
+    parts = sections(journey.round)
+    assert [len(part) for part in parts] == [3, 3, 3, 2]
 
-    for item_id, code in items[:5]:
+    press(page, task(1))
+    page.wait_for_url("**/sections/*/")
+    expect(page.locator("h1")).to_have_text("Understanding development")
+    assert_accessible_at_any_width(page, "a section page")
+    for item_id, code in parts[0]:
         rate_by_keyboard(page, item_id, 1, f"Evidence for {code}")
-    tab_to(page, 'button[value="save"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{journey.url}/")
+    press(page, SAVE_AND_RETURN)
+    page.wait_for_url(tasks)
     expect(page.locator(".govuk-notification-banner")).to_contain_text("are saved")
-    expect(page.locator("main")).to_contain_text("5 of 11 rated")
+    expect(page.locator(".govuk-task-list__status").first).to_have_text("Completed")
+    expect(page.locator(".govuk-task-list__status").nth(1)).to_have_text("Not yet started")
+    assert_accessible_at_any_width(page, "the task list, one section completed")
 
-    tab_to(page, "main a.govuk-button")  # Continue
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/assessments/*/")
-    for item_id, code in items[5:]:
-        rate_by_keyboard(page, item_id, 2, f"Evidence for {code}")
-    tab_to(page, 'button[value="continue"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/check/")
+    page.goto(f"{journey.url}/")  # another day: from the home page
+    expect(page.locator("main")).to_contain_text("3 of 11 rated")
+    press(page, "main a.govuk-button")  # Continue
+    page.wait_for_url(tasks)
+    press(page, task(2))
+    for number, part in enumerate(parts[1:], start=2):
+        page.wait_for_url("**/sections/*/")
+        expect(page.locator(".govuk-caption-l")).to_contain_text(f"Section {number} of 4")
+        for item_id, code in part:
+            rate_by_keyboard(page, item_id, 2, f"Evidence for {code}")
+        press(page, SAVE_AND_CONTINUE)
+    page.wait_for_url("**/check/")  # every section complete: straight to check
     expect(page.locator("h1")).to_have_text("Check your answers before submitting")
-    assert_accessible(page, "check your answers")
+    assert_accessible_at_any_width(page, "check your answers")
 
-    tab_to(page, "main form button.govuk-button")
-    page.keyboard.press("Enter")
+    # Change an answer from check your answers: its section opens at it, and saving comes back.
+    w05 = next(item_id for item_id, code in parts[1] if code == "W05")
+    press(page, 'a[href$="#item-W05"]')
+    page.wait_for_url("**/sections/*/?return=check#item-W05")
+    expect(page.locator(f'input[name="item-{w05}-rag"][value="green"]')).to_be_checked()
+    assert_accessible_at_any_width(page, "a section opened from check your answers")
+    tab_to(page, f'input[name="item-{w05}-rag"]:checked')
+    page.keyboard.press("ArrowUp")  # Green to Amber
+    press(page, SAVE_AND_CONTINUE)  # "Save and return to check your answers"
+    page.wait_for_url("**/check/")
+    expect(page.locator("#answer-W05")).to_contain_text("Amber")
+
+    press(page, "main form button.govuk-button")
     page.wait_for_url("**/submitted/")
     expect(page.locator(".govuk-panel__title")).to_have_text("Assessment submitted")
-    assert_accessible(page, "the confirmation page")
+    assert_accessible_at_any_width(page, "the confirmation page")
 
     assessment = Assessment.objects.get()
     assert assessment.status == Assessment.Status.SUBMITTED
     rags = dict(assessment.ratings.values_list("item__code", "rag"))
-    assert [rags[code] for _, code in items] == ["amber"] * 5 + ["green"] * 6
+    expected = {code: "amber" for _, code in parts[0]} | {
+        code: "green" for part in parts[1:] for _, code in part
+    }
+    assert rags == {**expected, "W05": "amber"}
     assert Rating.objects.get(assessment=assessment, item__code="W03").evidence == (
         "Evidence for W03"
     )
@@ -164,7 +212,7 @@ def test_a_practitioner_rates_every_item_by_keyboard_saves_resumes_and_submits(
     page.goto(f"{journey.url}/assessments/{assessment.pk}/")
     expect(page.locator("main")).to_contain_text("cannot be changed unless your partnership lead")
     assert page.locator('input[type="radio"]').count() == 0
-    assert_accessible(page, "the read-only assessment page")
+    assert_accessible_at_any_width(page, "the read-only assessment page")
     context.close()
 
 
@@ -174,20 +222,20 @@ def test_the_whole_journey_works_without_javascript(browser: Browser, journey: J
     sign_in(page, journey.url, "practitioner@example.org")
     page.click("main button.govuk-button")  # Start
     page.wait_for_url("**/assessments/*/")
+    page.click(task(1))
 
-    long_text = "x" * 2001
-    first = journey.round.checklist.items.order_by("order").first()
-    assert first is not None
-    page.fill(f"#id_item-{first.pk}-evidence", long_text)
-    page.click('button[value="continue"]')
+    parts = sections(journey.round)
+    first = parts[0][0][0]
+    page.fill(f"#id_item-{first}-evidence", "x" * 2001)
+    page.click(SAVE_AND_CONTINUE)
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "W01: Write 2,000 characters or fewer"
     )
-
-    page.fill(f"#id_item-{first.pk}-evidence", "Short")
-    for item in journey.round.checklist.items.all():
-        page.check(f'input[name="item-{item.pk}-rag"][value="red"]')
-    page.click('button[value="continue"]')
+    page.fill(f"#id_item-{first}-evidence", "Short")
+    for part in parts:
+        for item_id, _ in part:
+            page.check(f'input[name="item-{item_id}-rag"][value="red"]')
+        page.click(SAVE_AND_CONTINUE)
     page.wait_for_url("**/check/")
     page.click("main form button.govuk-button")
     page.wait_for_url("**/submitted/")
@@ -202,24 +250,29 @@ def test_submitting_with_gaps_lists_the_unrated_items(browser: Browser, journey:
     sign_in(page, journey.url, "practitioner@example.org")
     page.click("main button.govuk-button")
     page.wait_for_url("**/assessments/*/")
-    first = journey.round.checklist.items.order_by("order").first()
-    assert first is not None
-    page.fill(f"#id_item-{first.pk}-next_step", "y" * 2001)
-    page.click('button[value="continue"]')
+    tasks = page.url
+    page.click(task(1))
+    first = sections(journey.round)[0][0][0]
+    page.fill(f"#id_item-{first}-next_step", "y" * 2001)
+    page.click(SAVE_AND_CONTINUE)
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("W01: Write 2,000 characters or fewer")
     expect(summary).to_be_focused()
-    expect(page.locator(f"#id_item-{first.pk}-next_step-error")).to_be_visible()
-    assert_accessible(page, "the assessment page with errors")
-    page.fill(f"#id_item-{first.pk}-next_step", "Book training")
-    page.click('button[value="continue"]')
-    page.wait_for_url("**/check/")
+    expect(page.locator(f"#id_item-{first}-next_step-error")).to_be_visible()
+    assert_accessible_at_any_width(page, "a section page with errors")
+    page.fill(f"#id_item-{first}-next_step", "Book training")
+    page.click(SAVE_AND_CONTINUE)
+    page.wait_for_url("**/sections/*/")
+    page.goto(f"{tasks}check/")  # not offered yet, but a bookmark still opens it
     page.click("main form button.govuk-button")
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Rate every item before you submit")
     assert summary.locator("a").count() == 11
     expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary
-    assert_accessible(page, "check your answers with errors")
+    assert_accessible_at_any_width(page, "check your answers with errors")
+    summary.locator("a").nth(4).click()  # W05, in the second section
+    page.wait_for_url("**/sections/*/?return=check#item-W05")
+    expect(page.locator("h1")).to_have_text("Relationships")
     context.close()
 
 
@@ -230,21 +283,24 @@ def test_two_people_editing_at_once_get_the_conflict_page_and_choose(
     with two_browsers(browser, journey.url, *people) as (me, colleague):
         me.click("main button.govuk-button")
         me.wait_for_url("**/assessments/*/")
+        tasks = me.url
+        me.click(task(1))
+        me.wait_for_url("**/sections/*/")
         colleague.goto(me.url)
         w01 = journey.round.checklist.items.get(code="W01")
 
         colleague.check(f'input[name="item-{w01.pk}-rag"][value="green"]')
         colleague.fill(f"#id_item-{w01.pk}-evidence", "Colleague says all trained")
-        colleague.click('button[value="save"] >> nth=-1')
-        colleague.wait_for_url(f"{journey.url}/")
+        colleague.click(SAVE_AND_RETURN)
+        colleague.wait_for_url(tasks)
 
         me.check(f'input[name="item-{w01.pk}-rag"][value="red"]')
         me.fill(f"#id_item-{w01.pk}-evidence", "I say nobody trained")
-        me.click('button[value="save"] >> nth=-1')
+        me.click(SAVE_AND_RETURN)
         expect(me.locator("h1")).to_have_text("Someone else has changed this assessment")
         expect(me.locator("main")).to_contain_text("Colleague says all trained")
         expect(me.locator("main")).to_contain_text("I say nobody trained")
-        assert_accessible(me, "the conflict page")
+        assert_accessible_at_any_width(me, "the conflict page")
         rating = Rating.objects.get(item=w01)
         assert rating.evidence == "Colleague says all trained"
 
@@ -252,10 +308,10 @@ def test_two_people_editing_at_once_get_the_conflict_page_and_choose(
         expect(me.locator(".govuk-error-summary")).to_contain_text(
             "W01: choose which answer to keep"
         )
-        assert_accessible(me, "the conflict page with errors")
+        assert_accessible_at_any_width(me, "the conflict page with errors")
         me.check("text=Keep my answer")
         me.click("button.govuk-button")
-        me.wait_for_url(f"{journey.url}/")
+        me.wait_for_url(tasks)
         rating.refresh_from_db()
         assert (rating.rag, rating.evidence) == ("red", "I say nobody trained")
 
@@ -293,34 +349,43 @@ def test_answers_carried_forward_block_submitting_until_each_is_confirmed(
     Assessment.start(team=team, round=journey.round)
 
     sign_in(page, journey.url, "practitioner@example.org")
-    page.click("main a.govuk-button")  # Start, on the team's card
+    page.click("main a.govuk-button")  # Continue, on the team's card: the task list
+    page.wait_for_url("**/assessments/*/")
+    tasks = page.url
     page.get_by_role("button", name="Start from last round's ratings").click()
     expect(page.locator(".govuk-notification-banner").first).to_contain_text("Copied")
-    assert page.locator(".govuk-tag--pink").count() == journey.round.checklist.items.count()
-    assert_accessible(page, "the assessment with answers carried forward")
-    page.set_viewport_size({"width": 320, "height": 900})
-    assert_fits(page, "the assessment with answers carried forward at 320 px")
-    assert_accessible(page, "the assessment with answers carried forward at 320 px")
-    page.set_viewport_size({"width": 1200, "height": 900})
+    statuses = page.locator(".govuk-task-list__status")
+    for number in range(4):  # each section's state is one of its own
+        expect(statuses.nth(number)).to_have_text("Carried forward: confirm or change")
+    expect(statuses.nth(4)).to_have_text("Cannot start yet")
+    assert_accessible_at_any_width(page, "the task list with answers carried forward")
+    page.click(task(1))
+    assert page.locator(".govuk-tag--pink").count() == 3
+    assert_accessible_at_any_width(page, "a section with answers carried forward")
 
-    page.get_by_role("button", name="Continue", exact=True).click()
+    page.goto(f"{tasks}check/")
     page.click("text=Submit assessment")
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Confirm or change every answer carried forward")
-    assert_accessible(page, "submitting with answers to confirm")
-    page.set_viewport_size({"width": 320, "height": 900})
-    assert_fits(page, "check your answers at 320 px")
-    page.set_viewport_size({"width": 1200, "height": 900})
-    summary.get_by_role("link").first.click()  # to the first item, on the assessment
+    assert_accessible_at_any_width(page, "submitting with answers to confirm")
+    summary.get_by_role("link").first.click()  # to the first item, in its section
+    page.wait_for_url("**/sections/*/?return=check#item-W01")
     page.locator("button[name=confirm]").first.click()
     expect(page.locator(".govuk-notification-banner").first).to_contain_text("1 answer confirmed.")
-    while page.locator("button[name=confirm_section]").count():  # a section's confirm-all
-        page.locator("button[name=confirm_section]").first.click()
-    while page.locator("button[name=confirm]").count():  # sections of one item have none
-        page.locator("button[name=confirm]").first.click()
-    assert page.locator(".govuk-tag--pink").count() == 0
-    page.get_by_role("button", name="Continue", exact=True).click()
-    page.click("text=Submit assessment")
+    assert_accessible_at_any_width(page, "a section after confirming one answer")
+    # Each section in turn, from the error summary: confirm its answers, back to check.
+    while True:
+        while page.locator("button[name=confirm_section]").count():  # a section's confirm-all
+            page.locator("button[name=confirm_section]").first.click()
+        while page.locator("button[name=confirm]").count():  # sections of one item have none
+            page.locator("button[name=confirm]").first.click()
+        assert page.locator(".govuk-tag--pink").count() == 0
+        page.click(SAVE_AND_CONTINUE)  # "Save and return to check your answers"
+        page.wait_for_url("**/check/")
+        page.click("text=Submit assessment")
+        if "/submitted/" in page.url:
+            break
+        page.locator(".govuk-error-summary").get_by_role("link").first.click()
     expect(page.locator("h1")).to_contain_text("submitted")
 
 

@@ -37,6 +37,7 @@ from tests.load.server import (
     free_port,
     prepare_demo,
     production_env,
+    section_links,
     signed_in_session,
     start_gunicorn,
     stop,
@@ -63,14 +64,20 @@ class Site:
         return response.status, response.read().decode()
 
     def form(self) -> dict[str, str]:
+        """The first section's form, through the task list as a person would open it."""
         status, page = self.request("GET", f"/assessments/{self.assessment}/")
+        links = section_links(page) if status == 200 else []
+        if not links:
+            raise RuntimeError(f"the task list did not come back (HTTP {status})")
+        self.section = links[0]
+        status, page = self.request("GET", self.section)
         fields = form_fields(page) if status == 200 else None
         if fields is None:
-            raise RuntimeError(f"the assessment page did not come back (HTTP {status})")
+            raise RuntimeError(f"the section page did not come back (HTTP {status})")
         return fields
 
     def changed_form(self, label: str) -> tuple[str, list[str]]:
-        """A save that changes every item, so a partial save cannot hide."""
+        """A save that changes every item of the section, so a partial save cannot hide."""
         fields = self.form()
         items = sorted({key.rsplit("-", 1)[0] for key in fields if key.startswith("item-")})
         for index, item in enumerate(items):
@@ -80,7 +87,7 @@ class Site:
         return urlencode(fields), items
 
     def save(self, body: str) -> int:
-        return self.request("POST", f"/assessments/{self.assessment}/save/", body)[0]
+        return self.request("POST", self.section, body)[0]
 
 
 def database_state(assessment: int, label: str) -> tuple[int, int, int]:

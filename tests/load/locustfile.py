@@ -19,7 +19,7 @@ from typing import Any
 
 from locust import HttpUser, constant_throughput, task
 
-from tests.load.server import CSRF_SECRET, form_fields
+from tests.load.server import CSRF_SECRET, form_fields, section_links
 
 PEOPLE = json.loads(open(os.environ["LOAD_USERS"]).read())  # noqa: SIM115, PTH123
 LOG_PATH = os.environ["LOAD_LOG"]
@@ -43,20 +43,34 @@ class Practitioner(HttpUser):
         self.number, self.assessment = me["number"], me["assessment"]
         self.client.headers["Cookie"] = me["cookie"]
         self.page: dict[str, str] | None = None
+        self.sections: list[str] = []
+        self.section = ""
         self.saves = 0
+
+    @task(1)
+    def task_list(self) -> None:
+        with self.client.get(
+            f"/assessments/{self.assessment}/", name="task list", catch_response=True
+        ) as response:
+            self.sections = section_links(response.text) if response.status_code == 200 else []
+            if not self.sections:
+                response.failure(f"no task list (HTTP {response.status_code})")
 
     @task(3)
     def open_assessment(self) -> None:
-        with self.client.get(
-            f"/assessments/{self.assessment}/", name="assessment page", catch_response=True
-        ) as response:
+        """Open one of the assessment's sections, as a person would from the task list."""
+        if not self.sections:
+            self.task_list()
+            return
+        self.section = random.choice(self.sections)  # noqa: S311
+        with self.client.get(self.section, name="section page", catch_response=True) as response:
             self.page = form_fields(response.text) if response.status_code == 200 else None
             if self.page is None:
-                response.failure(f"no assessment form (HTTP {response.status_code})")
+                response.failure(f"no section form (HTTP {response.status_code})")
 
     @task(2)
     def save(self) -> None:
-        """Change one item of the page last opened, as a person would, and save it."""
+        """Change one item of the section last opened, as a person would, and save it."""
         if self.page is None:
             self.open_assessment()
             return
@@ -72,19 +86,19 @@ class Practitioner(HttpUser):
         outcome = "unknown"
         try:
             with self.client.post(
-                f"/assessments/{self.assessment}/save/",
+                self.section,
                 data=data,
                 name="save",
                 allow_redirects=False,
                 catch_response=True,
             ) as response:
                 status, location = response.status_code, response.headers.get("Location", "")
-                if status == 302 and location == "/":
-                    outcome = "saved"
+                if status == 302 and location == f"/assessments/{self.assessment}/":
+                    outcome = "saved"  # Save and return to the task list
                 elif status == 409:  # someone saved first: the conflict page, nothing written
                     outcome = "conflict"
                     response.success()
-                elif status == 302:  # back to the form with a message: nothing written
+                elif status == 302:  # back to the section with a message: nothing written
                     outcome = "refused"
                 else:
                     response.failure(f"save answered HTTP {status}")

@@ -1,20 +1,20 @@
-"""Load test: practitioners and leads at a fixed offered rate against gunicorn on PostgreSQL,
-then a check that the database holds exactly the saves the server acknowledged.
+"""Load test: practitioners and leads at a fixed offered rate against gunicorn on PostgreSQL, then
+a check that the database holds exactly the saves the server acknowledged.
 
     .venv/bin/python -m tests.load.run [--seconds 60] [--rate 100] [--users 50]
 
-It makes a fresh PostgreSQL database (`imh_load` on 127.0.0.1:5432; LOAD_DATABASE_URL to
-change) with the demo partnership, adds practitioners (four in five of --users, two by two
-over the current round's 14 assessments, so people save the same one and conflicts happen) and
-leads (the rest), signs them in, and serves it with gunicorn, production settings and
+It makes a fresh PostgreSQL database (`imh_load` on 127.0.0.1:5432; LOAD_DATABASE_URL to change)
+with the demo partnership, adds practitioners (four in five of --users, two by two over the
+current round's 14 assessments, so people save the same one and conflicts happen) and leads (the
+rest), signs them in, and serves it with gunicorn, production settings and
 imh_toolkit/gunicorn_conf.py on 127.0.0.1 only. Locust then runs headless for --seconds, each
-person offering --rate / --users requests a second: practitioners open their assessment, save one
-changed item of the page they last opened, and go home; leads open their home page and the
-dashboard, and now and then download the ratings CSV (about 2% of all requests) or the PDF gap
-report (about 1%). Afterwards it prints the rate offered and sustained, errors and latencies per
-kind of request, and the data check of tests/load/data.py. Exits non-zero on any error or any
-data problem. Needs nothing but the project's environment (locust is a dev dependency) and
-PostgreSQL.
+person offering --rate / --users requests a second: practitioners open their assessment's task
+list and its sections, save one changed item of the section they last opened, and go home; leads
+open their home page and the dashboard, and now and then download the ratings CSV (about 2% of
+all requests) or the PDF gap report (about 1%). Afterwards it prints the rate offered and
+sustained, errors and latencies per kind of request, and the data check of tests/load/data.py.
+Exits non-zero on any error or any data problem. Needs nothing but the project's environment
+(locust is a dev dependency) and PostgreSQL.
 """
 
 import argparse

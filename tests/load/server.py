@@ -159,13 +159,21 @@ def signed_in_session(env: dict[str, str], email: str) -> tuple[str, int]:
     return found["cookie"], int(found["assessment"])
 
 
+SECTION_LINK = re.compile(r'href="(/assessments/\d+/sections/\d+/)"')
+
+
+def section_links(task_list: str) -> list[str]:
+    """The section pages a task list links to, in order."""
+    return list(dict.fromkeys(SECTION_LINK.findall(task_list)))
+
+
 VERSION = re.compile(r'name="version" value="(\d+)"')
 RADIO = re.compile(r'name="(item-\d+-rag)" type="radio" value="(\w+)"[^>]*?( checked)?>')
 TEXTAREA = re.compile(r'name="(item-\d+-(?:evidence|next_step))"[^>]*>(.*?)</textarea>', re.S)
 
 
 def form_fields(page: str) -> dict[str, str] | None:
-    """What the assessment page would post if saved unchanged, or None if it is not the form."""
+    """What a section page would post if saved unchanged, or None if it is not the form."""
     version = VERSION.search(page)
     if version is None:
         return None
