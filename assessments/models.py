@@ -240,9 +240,12 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
             ),
         )
 
-    def changeable_by(self, user: User) -> AssessmentQuerySet:
-        """Assessments the person may edit: those of their own teams."""
-        return self.with_roles_of(user).filter(Q(is_member=True))
+    def of_member(self, user: User) -> AssessmentQuerySet:
+        """Assessments the person may edit: those of their own teams. A plain join, without
+        annotations: the cheap query for the pages a team opens at every step."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(team__memberships__user=user)
 
     def visible_to(self, user: User) -> AssessmentQuerySet:
         """Their own teams' assessments, and every one in the partnerships they lead."""
@@ -350,6 +353,15 @@ class Assessment(models.Model):
                 Rating(assessment=assessment, item=item) for item in round.checklist.items.all()
             )
         return assessment
+
+    def is_led_by(self, user: User) -> bool:
+        """Whether the person leads the round's partnership (is_lead, where annotated)."""
+        annotated = getattr(self, "is_lead", None)
+        if annotated is not None:
+            return bool(annotated)
+        return PartnershipLead.objects.filter(
+            partnership_id=self.round.partnership_id, user=user
+        ).exists()
 
     @property
     def is_submitted(self) -> bool:

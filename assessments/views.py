@@ -69,14 +69,20 @@ def scoped_or_404[M: Model](queryset: QuerySet[M], pk: int) -> M:
 
 
 def assessment_for(user: User, pk: int) -> Assessment:
-    """An assessment the person may read (AssessmentQuerySet.readable_by): one query, the
-    permission to read every partnership's results checked inside it."""
+    """An assessment the person may read (AssessmentQuerySet.readable_by). A team's own
+    assessment, what nearly every request asks for, comes by one plain join (of_member);
+    anyone else's through readable_by, one query holding the whole rule, with the permission
+    to read every partnership's results checked inside it."""
+    mine = one(Assessment.objects.of_member(user).for_page(), pk)
+    if mine is not None:
+        mine.is_member = True  # type: ignore[attr-defined]  # as readable_by annotates it
+        return mine
     return scoped_or_404(Assessment.objects.readable_by(user).for_page(), pk)
 
 
 def changeable_assessment_for(user: User, pk: int) -> Assessment:
     """An assessment of one of the person's own teams; leads look but do not touch."""
-    return scoped_or_404(Assessment.objects.changeable_by(user).for_page(), pk=pk)
+    return scoped_or_404(Assessment.objects.of_member(user).for_page(), pk=pk)
 
 
 def led_assessment_for(user: User, pk: int) -> Assessment:
@@ -483,7 +489,7 @@ def _render_read_only(
             "assessment": assessment,
             "parts": by_section(assessment, entries),
             "is_member": is_member,
-            "is_lead": assessment.is_lead,  # type: ignore[attr-defined]
+            "is_lead": assessment.is_led_by(request.user),
             "unsaved": unsaved,
         },
     )

@@ -28,6 +28,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from assessments.models import Assessment, Rating, Round
+from assessments.templatetags import assessment_tags
+from checklists.templatetags import rag as rag_tags
 from partnerships.models import Team
 from reports import pdf, reports
 
@@ -54,12 +56,20 @@ def _marking(function: Callable[..., str]) -> Callable[..., str]:
 
 
 @pytest.fixture
-def marker_language(monkeypatch: pytest.MonkeyPatch) -> None:
+def marker_language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from django.utils.translation import trans_real
 
     trans: Any = translation._trans  # type: ignore[attr-defined]  # Django's dispatcher
     for name in ("gettext", "ngettext", "pgettext", "npgettext"):
         monkeypatch.setattr(trans, name, _marking(getattr(trans_real, name)))
+    _forget_translated_wording()  # made once per language and process: make it again
+    yield
+    _forget_translated_wording()
+
+
+def _forget_translated_wording() -> None:
+    assessment_tags._words.cache_clear()
+    rag_tags._tags.cache_clear()
 
 
 class _Shown(HTMLParser):

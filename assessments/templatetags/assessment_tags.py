@@ -1,12 +1,13 @@
 """The assessment page's items, built in Python for speed (see below)."""
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from assessments.forms import TEXT_LIMIT
 from assessments.models import REOPENED, SHOWN_STATUS_LABELS, Assessment
@@ -120,26 +121,56 @@ EVIDENCE_HINT = gettext_lazy(
 )
 
 
+@functools.cache
+def _words(language: str | None) -> dict[str, str]:
+    """The items' fixed wording in a language, translated and escaped once per process: a page
+    of 60 items would otherwise look each phrase up 60 times."""
+    return {
+        key: e(text)
+        for key, text in {
+            "error": gettext("Error:"),
+            "limit": gettext("You can enter up to %(limit)s characters")
+            % {"limit": f"{TEXT_LIMIT:,}"},
+            "evidence": gettext("What tells you this?"),
+            "evidence_hint": EVIDENCE_HINT,
+            "next_step": gettext("What will you do next?"),
+            "last_round": gettext("Last round (%(round)s) your team said %(rating)s"),
+            "choose": gettext("Choose the rating that best describes your team's workforce now."),
+            "carried_tag": gettext("Carried forward: confirm or change"),
+            "help": gettext("Help with %(code)s"),
+            "plan": gettext("Last round your team said it would do next:"),
+            "no_plan": gettext("Last round your team did not say what it would do next."),
+            "see_answer": gettext("See last round’s answer"),
+            "carried": gettext(
+                "This is your team's answer from last round. If it is still true, confirm it. "
+                "If not, change the rating or the evidence and save."
+            ),
+            "confirm": gettext("Confirm this answer"),
+        }.items()
+    }
+
+
 def _errors(element_id: str, messages: list[str]) -> str:
-    prefix = e(gettext("Error:"))
+    if not messages:
+        return ""
+    prefix = _words(get_language())["error"]
     return "".join(
         ERROR.format(id=element_id, prefix=prefix, message=e(message)) for message in messages
     )
 
 
-def _textarea(entry: Any, field: str, label: "StrOrPromise", hint: "StrOrPromise") -> str:
+def _textarea(entry: Any, field: str, words: dict[str, str], hint: str = "") -> str:
+    """A text box with its character count; label and hint are escaped already."""
     element_id = f"id_{entry.prefix}-{field}"
     errors = entry.errors(field)
     return TEXTAREA.format(
         id=element_id,
         prefix=entry.prefix,
         field=field,
-        label=e(label),
+        label=words[field],
         limit=TEXT_LIMIT,
-        limit_message=e(
-            gettext("You can enter up to %(limit)s characters") % {"limit": f"{TEXT_LIMIT:,}"}
-        ),
-        hint=f'<div id="{element_id}-hint" class="govuk-hint">{e(hint)}</div>\n' if hint else "",
+        limit_message=words["limit"],
+        hint=f'<div id="{element_id}-hint" class="govuk-hint">{hint}</div>\n' if hint else "",
         hint_ref=f" {element_id}-hint" if hint else "",
         errors=_errors(element_id, errors),
         error_ref=f" {element_id}-error" if errors else "",
@@ -154,6 +185,7 @@ def rating_item(entry: Any) -> SafeString:
     """One item of the assessment page: statement, guidance, Red/Amber/Green with what each
     looks like, last round's rating, and the evidence and next-step boxes."""
     item, prefix = entry.item, entry.prefix
+    words = _words(get_language())
     chosen = entry.value("rag")
     rag_errors = entry.errors("rag")
     radios = "".join(
@@ -168,10 +200,10 @@ def rating_item(entry: Any) -> SafeString:
         for index, (value, descriptor) in enumerate(descriptors(item))
     )
     previous = (
-        e(gettext("Last round (%(round)s) your team said %(rating)s"))
+        words["last_round"]
         % {"round": e(entry.previous.round_name), "rating": tag_html(entry.previous.rag)}
         if entry.previous
-        else e(gettext("Choose the rating that best describes your team's workforce now."))
+        else words["choose"]
     )
     code = e(item.code)
     return mark_safe(  # noqa: S308 (every piece of text above is escaped by e())
@@ -180,13 +212,13 @@ def rating_item(entry: Any) -> SafeString:
             prefix=prefix,
             statement=e(item.statement),
             previous=previous,
-            previous_plan=_previous_plan(entry),
-            carried=_carried(entry),
-            carried_tag=CARRIED_TAG.format(tag=e(gettext("Carried forward: confirm or change")))
+            previous_plan=_previous_plan(entry, words),
+            carried=_carried(entry, words),
+            carried_tag=CARRIED_TAG.format(tag=words["carried_tag"])
             if entry.rating.carried_forward
             else "",
             guidance=GUIDANCE.format(
-                help=e(gettext("Help with %(code)s") % {"code": item.code}),
+                help=words["help"] % {"code": code},
                 guidance=linebreaksbr(item.guidance),
             )
             if item.guidance
@@ -195,43 +227,35 @@ def rating_item(entry: Any) -> SafeString:
             rag_group_error=" govuk-form-group--error" if rag_errors else "",
             rag_described_error=f" {prefix}-rag-error" if rag_errors else "",
             radios=radios,
-            evidence=_textarea(entry, "evidence", gettext("What tells you this?"), EVIDENCE_HINT),
-            next_step=_textarea(entry, "next_step", gettext("What will you do next?"), ""),
+            evidence=_textarea(entry, "evidence", words, words["evidence_hint"]),
+            next_step=_textarea(entry, "next_step", words),
         )
     )
 
 
-def _previous_plan(entry: Any) -> str:
+def _previous_plan(entry: Any, words: dict[str, str]) -> str:
     """What the team said last round it would do next, and a link to that answer in full."""
     previous = entry.previous
     if previous is None:
         return ""
     if previous.next_step:
-        plan = e(gettext("Last round your team said it would do next:")) + (
-            f" “{linebreaksbr(previous.next_step)}”"
-        )
+        plan = words["plan"] + f" “{linebreaksbr(previous.next_step)}”"
     else:
-        plan = e(gettext("Last round your team did not say what it would do next."))
+        plan = words["no_plan"]
     url = reverse("assessments:edit", args=[previous.assessment_id])
     code = e(entry.item.code)
-    link = e(gettext("See last round’s answer"))
-    link += f'<span class="govuk-visually-hidden"> {code}</span>'
+    link = words["see_answer"] + f'<span class="govuk-visually-hidden"> {code}</span>'
     return PREVIOUS_PLAN.format(plan=plan, url=f"{e(url)}#answer-{code}", link=link)
 
 
-def _carried(entry: Any) -> str:
+def _carried(entry: Any, words: dict[str, str]) -> str:
     """A copied answer waits for the team: confirm it as it is, or change it."""
     if not entry.rating.carried_forward:
         return ""
     return CARRIED.format(
-        text=e(
-            gettext(
-                "This is your team's answer from last round. If it is still true, confirm it. "
-                "If not, change the rating or the evidence and save."
-            )
-        ),
+        text=words["carried"],
         item_id=entry.item.pk,
-        button=e(gettext("Confirm this answer"))
+        button=words["confirm"]
         + f'<span class="govuk-visually-hidden"> {e(entry.item.code)}</span>',
     )
 

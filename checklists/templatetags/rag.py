@@ -1,9 +1,11 @@
 """The RAG scale on pages and in PDFs: a coloured tag that always carries its word."""
 
+import functools
 import html
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from checklists.models import Item, Rag
 
@@ -39,11 +41,17 @@ def e(text: object) -> str:
 
 def tag_html(value: str) -> str:
     """The tag's markup, for tags built in Python."""
-    rag = Rag(value or Rag.UNRATED)
-    return (
-        f'<strong class="govuk-tag {TAG_CLASSES[rag]} app-rag app-rag--{rag.value}">'
+    return _tags(get_language())[Rag(value or Rag.UNRATED)]
+
+
+@functools.cache
+def _tags(language: str | None) -> dict[str, str]:
+    """Each tag's markup in a language, made once: pages and reports show hundreds."""
+    return {
+        rag: f'<strong class="govuk-tag {TAG_CLASSES[rag]} app-rag app-rag--{rag.value}">'
         f"{e(rag.label)}</strong>"
-    )
+        for rag in Rag
+    }
 
 
 @register.filter

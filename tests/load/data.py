@@ -79,7 +79,7 @@ def session(email: str) -> None:
     from assessments.models import Assessment
 
     user = User.objects.get(email=email)
-    assessment = Assessment.objects.changeable_by(user).get(status="in_progress")
+    assessment = Assessment.objects.of_member(user).get(status="in_progress")
     print(json.dumps({"cookie": signed_in_cookie(user), "assessment": assessment.pk}))
 
 
