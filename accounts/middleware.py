@@ -31,6 +31,8 @@ class IdleSessionMiddleware:
         session = getattr(request, "session", None)
         if session is None or session.session_key is None or session.is_empty():
             return response
+        if getattr(request, "leaves_session_idle", False):  # a page asking how long is left
+            return response
         now = int(time.time())
         if now - int(session.get(REFRESH_KEY, 0)) >= settings.SESSION_REFRESH_SECONDS:
             session[REFRESH_KEY] = now

@@ -149,6 +149,8 @@ class SecondFactorMiddleware:
         "two_factor_verify",
         "two_factor_set_up",
         "logout",
+        "session_status",  # the warning before the session ends works on the steps too
+        "keep_alive",
         "help",
         "accessibility",
         "privacy",

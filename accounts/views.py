@@ -8,15 +8,15 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import two_factor
+from . import session_time, two_factor
 from .forms import GdsPasswordChangeForm, NewAppForm, SecondStepForm
 from .models import BackupCodes, User
 
@@ -206,3 +206,24 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
         "registration/backup_codes.html",
         {"remaining": device.remaining() if device is not None else 0},
     )
+
+
+@require_GET
+def session_status(request: HttpRequest) -> JsonResponse:
+    """How long the session has left, for the warning before it ends. Asking is not activity:
+    it never pushes the end on, so a page left open does not keep itself signed in."""
+    session_time.leave_idle(request)
+    return JsonResponse(session_time.time_left(request, counting_this_request=False).as_json())
+
+
+@require_POST
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in": the session's idle end moves on. The page's script is answered with
+    how long is left now; a browser posting the form itself goes back to its page."""
+    if request.user.is_authenticated:
+        session_time.keep_alive(request)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(session_time.time_left(request, counting_this_request=True).as_json())
+    if not request.user.is_authenticated:
+        return redirect_to_login(_onward(request))
+    return redirect(_onward(request))

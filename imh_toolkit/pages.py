@@ -64,7 +64,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "info/accessibility.html",
-        {"operator": _operator(), **_session_limits()},
+        {"operator": _operator()},
     )
 
 

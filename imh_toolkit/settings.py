@@ -271,6 +271,9 @@ SESSION_REFRESH_SECONDS = 5
 # However active, a person signs in again this long after signing in
 # (accounts.middleware.AbsoluteSessionLifetimeMiddleware).
 SESSION_MAX_SECONDS = env_int("SESSION_MAX_HOURS", 10, minimum=1) * 60 * 60
+# Pages warn this long before either limit ends the session, with the choice to stay signed in
+# (accounts.session_time, static/js/timeout.mjs).
+SESSION_WARNING_SECONDS = 120
 SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"

@@ -37,6 +37,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("session/", account_views.session_status, name="session_status"),
+    path("session/keep-alive/", account_views.keep_alive, name="keep_alive"),
     path("account/", account_views.account, name="account"),
     path("account/password/", account_views.change_password, name="password_change"),
     path(

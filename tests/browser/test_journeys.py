@@ -1,12 +1,14 @@
 """Real people in a real browser: the practitioner's whole journey by keyboard, without
 JavaScript, the conflict between two people, and axe-core on every page they see."""
 
+import re
 from base64 import b32decode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -314,6 +316,56 @@ def test_two_people_editing_at_once_get_the_conflict_page_and_choose(
         me.wait_for_url(tasks)
         rating.refresh_from_db()
         assert (rating.rag, rating.evidence) == ("red", "I say nobody trained")
+
+
+def test_the_timeout_warning_extends_the_session_and_nothing_typed_is_lost(
+    browser: Browser, journey: Journey, settings: Any
+) -> None:
+    """A short idle limit: the warning opens halfway (min(two minutes, half the limit))."""
+    settings.SESSION_COOKIE_AGE = 16
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, journey.url, "practitioner@example.org")
+    page.click("main button.govuk-button")  # Start
+    page.click(task(1))
+    first = sections(journey.round)[0][0][0]
+    evidence = f"#id_item-{first}-evidence"
+    page.fill(evidence, "Typed before the warning")
+    dialog = page.locator("#timeout-warning")
+
+    expect(dialog).to_be_visible(timeout=15_000)
+    expect(dialog.get_by_role("heading")).to_have_text("You’re about to be signed out")
+    # Focus moves into it, and it is named and described, so a screen reader reads it out.
+    expect(dialog.get_by_role("button", name="Stay signed in")).to_be_focused()
+    expect(dialog).to_have_accessible_name("You’re about to be signed out")
+    expect(dialog).to_have_accessible_description(re.compile(r"we will sign you out in \d+"))
+    assert_accessible_at_any_width(page, "the timeout warning")
+    page.keyboard.press("Escape")  # stays signed in, as the button does
+    expect(dialog).to_be_hidden()
+    expect(page.locator(evidence)).to_be_focused()  # back where the person was
+
+    expect(dialog).to_be_visible(timeout=15_000)  # the extended session nears its end too
+    dialog.get_by_role("button", name="Stay signed in").click()
+    expect(dialog).to_be_hidden()
+
+    expect(dialog.get_by_role("heading")).to_have_text("You have been signed out", timeout=30_000)
+    expect(dialog).to_have_accessible_name("You have been signed out")
+    assert_accessible_at_any_width(page, "the timeout warning once signed out")
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.locator(evidence)).to_have_value("Typed before the warning")
+    page.wait_for_timeout(2_000)  # past the end on the server too
+    page.click(SAVE_AND_RETURN)
+    page.wait_for_url("**/sign-in/**")
+    expect(page.locator("main")).to_contain_text("we will put back what you typed")
+    page.fill("#id_username", "practitioner@example.org")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button.govuk-button")
+    page.wait_for_url("**/sections/*/")
+    expect(page.locator(evidence)).to_have_value("Typed before the warning")
+    page.click(SAVE_AND_RETURN)
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("are saved")
+    assert Rating.objects.get(item_id=first).evidence == "Typed before the warning"
+    context.close()
 
 
 def test_sign_in_and_error_pages_are_accessible(page: Page, journey: Journey) -> None:
