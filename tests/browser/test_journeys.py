@@ -357,14 +357,52 @@ def test_the_timeout_warning_extends_the_session_and_nothing_typed_is_lost(
     page.click(SAVE_AND_RETURN)
     page.wait_for_url("**/sign-in/**")
     expect(page.locator("main")).to_contain_text("we will put back what you typed")
+    assert_accessible_at_any_width(page, "signing in again after a save arrived signed out")
+    settings.SESSION_COOKIE_AGE = 3600  # from here an ordinary session
     page.fill("#id_username", "practitioner@example.org")
     page.fill("#id_password", PASSWORD)
     page.click("main button.govuk-button")
     page.wait_for_url("**/sections/*/")
     expect(page.locator(evidence)).to_have_value("Typed before the warning")
+    assert_accessible_at_any_width(page, "a section with what was typed put back")
     page.click(SAVE_AND_RETURN)
     expect(page.locator(".govuk-notification-banner")).to_contain_text("are saved")
     assert Rating.objects.get(item_id=first).evidence == "Typed before the warning"
+    context.close()
+
+
+def test_a_save_after_the_session_ended_without_javascript_loses_nothing(
+    browser: Browser, journey: Journey, settings: Any
+) -> None:
+    """No script, so no warning: the laptop sleeps past the idle limit, then the person saves.
+    (axe needs script: these pages are checked in the test above.)"""
+    settings.SESSION_COOKIE_AGE = 6
+    context = new_context(browser, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, journey.url, "practitioner@example.org")
+    page.click("main button.govuk-button")  # Start
+    page.click(task(1))
+    first = sections(journey.round)[0][0][0]
+    typed = ("Ŵyn a ŷd 🙂 supervision notes; " * 70)[:2000]  # Welsh, emoji, 2,000 characters
+    page.fill(f"#id_item-{first}-evidence", typed)
+    page.check(f'input[name="item-{first}-rag"][value="amber"]')
+    page.wait_for_timeout(8_000)  # past the idle limit
+    page.click(SAVE_AND_CONTINUE)
+    page.wait_for_url("**/sign-in/**")
+    expect(page.locator("main")).to_contain_text("we will put back what you typed")
+    settings.SESSION_COOKIE_AGE = 3600  # awake again: an ordinary session from here
+    page.fill("#id_username", "practitioner@example.org")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button.govuk-button")
+    page.wait_for_url("**/sections/*/")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("It is not saved yet")
+    expect(page.locator(f"#id_item-{first}-evidence")).to_have_value(typed)  # byte for byte
+    expect(page.locator(f'input[name="item-{first}-rag"][value="amber"]')).to_be_checked()
+    assert Rating.objects.get(item_id=first).evidence == ""  # nothing saved signed out
+    page.click(SAVE_AND_RETURN)
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("are saved")
+    saved = Rating.objects.get(item_id=first)
+    assert (saved.rag, saved.evidence) == ("amber", typed)
     context.close()
 
 

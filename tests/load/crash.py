@@ -5,9 +5,10 @@ starts again cleanly, on PostgreSQL and on SQLite.
 
 For each database it makes a fresh one with the demo partnership (PostgreSQL `imh_crash` on
 127.0.0.1:5432, or an SQLite file in a temporary folder), then repeats: start gunicorn with
-production settings (one worker) on 127.0.0.1, open the demo practitioner's assessment, post
-a save that changes every item, and after a random delay (between nothing and one and a half times a
-normal save's duration, measured first) send SIGKILL to gunicorn's whole process group. It
+production settings (one worker) on 127.0.0.1, open the demo practitioner's assessment (its
+task list, then its first section), post a save that changes every item of the section, and
+after a random delay (between nothing and one and a half times a normal save's duration,
+measured first) send SIGKILL to gunicorn's whole process group. It
 then reads the database: the assessment must hold either all of the new answers or none of
 them, with its history and version agreeing; a save the server acknowledged must be there.
 The next trial's start is the restart check (it must serve the page again); at the end a last
