@@ -194,8 +194,14 @@ def _render_section(
     status: int = 200,
 ) -> HttpResponse:
     entries = part.entries
+    # Each error names its item and its box: "W01, what tells you this: Write 2,000 …".
+    boxes = {
+        "rag": gettext("rating"),
+        "evidence": gettext("what tells you this"),
+        "next_step": gettext("what you will do next"),
+    }
     error_list = [
-        (f"#id_{entry.prefix}-{field}", f"{entry.item.code}: {error}")
+        (f"#id_{entry.prefix}-{field}", f"{entry.item.code}, {boxes[field]}: {error}")
         for entry in entries
         for field in RatingForm.Meta.fields
         for error in entry.errors(field)
@@ -394,7 +400,7 @@ def _save_section(request: SignedInRequest, assessment: Assessment, part: Part) 
             "Your answers for %(section)s are saved. You can come back and change them until "
             "%(closes)s."
         )
-        % {"section": part.title, "closes": date_format(assessment.round.closes_on)},
+        % {"section": part.title, "closes": date_format(assessment.round.closes_on, "j F Y")},
     )
     return redirect("assessments:edit", assessment.pk)
 

@@ -132,10 +132,10 @@ def test_continue_saves_then_shows_check_your_answers(
 
 @pytest.mark.parametrize(
     ("answer", "message"),
-    [
-        (("purple", "", ""), "Choose Red, Amber or Green"),
-        (("red", "x" * 2001, ""), "Write 2,000 characters or fewer"),
-        (("red", "", "y" * 2001), "Write 2,000 characters or fewer"),
+    [  # the summary names the item and the box
+        (("purple", "", ""), "W02, rating: Choose Red, Amber or Green"),
+        (("red", "x" * 2001, ""), "W02, what tells you this: Write 2,000 characters or fewer"),
+        (("red", "", "y" * 2001), "W02, what you will do next: Write 2,000 characters or fewer"),
     ],
 )
 def test_bad_answers_get_an_error_next_to_the_item_and_nothing_is_saved(
@@ -145,7 +145,7 @@ def test_bad_answers_get_an_error_next_to_the_item_and_nothing_is_saved(
     response = signed_in.post(save_url(assessment), data)
     assert response.status_code == 200
     assert "There is a problem" in response.text
-    assert f"W02: {message}" in response.text
+    assert message in response.text
     assert "govuk-form-group--error" in response.text
     assessment.refresh_from_db()
     assert assessment.version == 0
@@ -492,7 +492,8 @@ def test_each_item_shows_what_the_team_planned_last_round_with_a_link_to_that_an
     w01 = page[page.index('id="item-W01"') : page.index('id="item-W02"')]
     assert "Last round your team said it would do next:" in w01
     assert "“Book &lt;b&gt;training&lt;/b&gt;<br>for all”" in w01  # escaped, lines kept
-    assert f'href="{edit_url(old)}#answer-W01"' in w01
+    assert f'href="{edit_url(old)}#answer-W01" target="_blank" rel="noopener noreferrer"' in w01
+    assert "(opens in new tab)" in w01  # leaving the page would lose what is typed
     w02 = page[page.index('id="item-W02"') : page.index('id="item-W03"')]
     assert "Last round your team did not say what it would do next." in w02
     w03 = page[page.index('id="item-W03"') :]

@@ -333,3 +333,17 @@ def test_a_draft_typed_on_one_section_comes_back_on_that_section_only(
     sign_in(client, world.practitioner)
     assert "Typed, then signed out" not in client.get(_url(assessment, "Understanding")).text
     assert "Typed, then signed out" in client.get(_url(assessment, "Together")).text
+
+
+def test_a_reopened_assessments_sections_show_the_leads_reason(
+    client: Client, world: World, two_sections: Assessment
+) -> None:
+    assessment = two_sections
+    Assessment.objects.filter(pk=assessment.pk).update(
+        status="submitted", submitted_at="2026-01-01T00:00Z"
+    )
+    assessment.refresh_from_db()
+    assessment.reopen(by=world.lead, reason="The evidence for W03 is from another team")
+    sign_in(client, world.practitioner)
+    page = client.get(_url(assessment, "Together")).text  # where the team changes it
+    assert "The evidence for W03 is from another team" in page

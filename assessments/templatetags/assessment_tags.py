@@ -89,7 +89,8 @@ govuk-!-margin-bottom-0" data-module="govuk-button">{button}</button>
 """
 PREVIOUS_PLAN = """<div class="app-previous">
 <p class="govuk-body-s">{plan}</p>
-<p class="govuk-body-s"><a class="govuk-link" href="{url}">{link}</a></p>
+<p class="govuk-body-s"><a class="govuk-link" href="{url}" target="_blank" rel="noopener \
+noreferrer">{link}</a></p>
 </div>
 """
 RADIO = """<div class="govuk-radios__item">
@@ -141,6 +142,9 @@ def _words(language: str | None) -> dict[str, str]:
             "plan": gettext("Last round your team said it would do next:"),
             "no_plan": gettext("Last round your team did not say what it would do next."),
             "see_answer": gettext("See last round’s answer"),
+            # On a form, a link that replaced the page would lose what is typed (GOV.UK's
+            # guidance on links: open a new tab only for this, and say so).
+            "new_tab": gettext("(opens in new tab)"),
             "carried": gettext(
                 "This is your team's answer from last round. If it is still true, confirm it. "
                 "If not, change the rating or the evidence and save."
@@ -245,6 +249,7 @@ def _previous_plan(entry: Any, words: dict[str, str]) -> str:
     url = reverse("assessments:edit", args=[previous.assessment_id])
     code = e(entry.item.code)
     link = words["see_answer"] + f'<span class="govuk-visually-hidden"> {code}</span>'
+    link += f" {words['new_tab']}"
     return PREVIOUS_PLAN.format(plan=plan, url=f"{e(url)}#answer-{code}", link=link)
 
 

@@ -231,7 +231,7 @@ def test_the_whole_journey_works_without_javascript(browser: Browser, journey: J
     page.fill(f"#id_item-{first}-evidence", "x" * 2001)
     page.click(SAVE_AND_CONTINUE)
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "W01: Write 2,000 characters or fewer"
+        "W01, what tells you this: Write 2,000 characters or fewer"
     )
     page.fill(f"#id_item-{first}-evidence", "Short")
     for part in parts:
@@ -258,7 +258,7 @@ def test_submitting_with_gaps_lists_the_unrated_items(browser: Browser, journey:
     page.fill(f"#id_item-{first}-next_step", "y" * 2001)
     page.click(SAVE_AND_CONTINUE)
     summary = page.locator(".govuk-error-summary")
-    expect(summary).to_contain_text("W01: Write 2,000 characters or fewer")
+    expect(summary).to_contain_text("W01, what you will do next: Write 2,000 characters or fewer")
     expect(summary).to_be_focused()
     expect(page.locator(f"#id_item-{first}-next_step-error")).to_be_visible()
     assert_accessible_at_any_width(page, "a section page with errors")

@@ -85,8 +85,8 @@ ORGANISATIONS: list[tuple[str, Sector, list[tuple[str, TeamType, int | None, boo
 
 # How far along each active team is in the current round.
 REOPEN_REASON = (
-    "W06 and W10 are rated Green, but the evidence is from before the team's restructure. "
-    "Please check them with the new team and submit again."
+    "The evidence for W06 and W10 is from before the team's restructure. Please check those "
+    "two answers with the new team and submit again."
 )
 CURRENT_PROGRESS = {
     "Health Visiting North": "in_progress",  # the demo practitioner's team
@@ -178,7 +178,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo sign-ins (password for all: "
             f"{DEMO_PASSWORD}): admin@example.org (administrator), lead@example.org "
-            "(partnership lead), practitioner@example.org (Health Visiting North). The "
+            "(partnership lead), practitioner@example.org (Health Visiting North), "
+            "family-hubs-east.lead@example.org (Family Hubs East, reopened by the lead). The "
             "administrator's second step shows its code on the page while DEBUG is on."
         )
 
