@@ -62,7 +62,7 @@ def entries_of(
     entries = []
     for rating in ratings:
         item = items.get(rating.item_id)
-        if item is None or (section is not None and (item.section_id or 0) != section):
+        if item is None or (section is not None and key_of(item) != section):
             continue
         rating.item = item
         entries.append(
@@ -80,6 +80,11 @@ def entries_of(
 def part_key(section: Section | None) -> int:
     """A section's key in its page's address: its id, or 0 for the items in no section."""
     return section.pk if section is not None else 0
+
+
+def key_of(item: Item) -> int:
+    """The key (part_key) of the item's section, without loading the section."""
+    return item.section_id or 0
 
 
 class PartStatus:
@@ -130,7 +135,7 @@ def sections_of(assessment: Assessment) -> list[Section | None]:
     From the process's copy of the checklist: no query."""
     found: dict[int, Section | None] = {}
     for item in assessment.round.checklist.items_by_id().values():
-        found.setdefault(item.section_id or 0, item.section)
+        found.setdefault(key_of(item), item.section)
     return sorted(
         found.values(),
         key=lambda section: (section is None, section.sort_key() if section else (0, 0)),
@@ -143,7 +148,7 @@ def by_section(assessment: Assessment, entries: list[Entry]) -> list[Part]:
     as the toolkit's do.)"""
     groups: dict[int, list[Entry]] = {}
     for entry in sorted(entries, key=lambda entry: entry.item.sort_key()):
-        groups.setdefault(entry.item.section_id or 0, []).append(entry)
+        groups.setdefault(key_of(entry.item), []).append(entry)
     parts = [Part(section, []) for section in sections_of(assessment)]
     for number, part in enumerate(parts, start=1):
         part.number, part.entries = number, groups.get(part.key, [])

@@ -186,12 +186,7 @@ def section_url(assessment: Assessment, key: int, *, back_to_check: bool = False
 
 
 def _render_section(
-    request: SignedInRequest,
-    assessment: Assessment,
-    part: Part,
-    page: PageForm,
-    *,
-    status: int = 200,
+    request: SignedInRequest, assessment: Assessment, part: Part, page: PageForm
 ) -> HttpResponse:
     entries = part.entries
     # Each error names its item and its box: "W01, what tells you this: Write 2,000 …".
@@ -222,7 +217,6 @@ def _render_section(
             "error_list": error_list,
             "owner": owner_token(assessment.pk, request.user.pk),
         },
-        status=status,
     )
 
 

@@ -64,6 +64,15 @@ def _post(
     }
 
 
+def _colleague(world: World) -> Client:
+    """A second member of the team, signed in on a browser of their own."""
+    colleague = make_user("colleague@example.org")
+    add_member(colleague, world.team)
+    browser = Client()
+    sign_in(browser, colleague)
+    return browser
+
+
 def _statuses(page: str) -> list[tuple[str, str]]:
     """Each task on the task list: its name and its status, in order."""
     rows = re.findall(r'<li class="govuk-task-list__item[^"]*">(.*?)</li>', page, flags=re.DOTALL)
@@ -181,11 +190,8 @@ def test_a_colleagues_save_of_another_section_neither_blocks_nor_is_overwritten(
     client: Client, world: World, two_sections: Assessment
 ) -> None:
     assessment = two_sections
-    colleague = make_user("colleague@example.org")
-    add_member(colleague, world.team)
     mine = _post(assessment, "Understanding", {"W01": ("red", "Mine", "")})  # loaded at v0
-    theirs = Client()
-    sign_in(theirs, colleague)
+    theirs = _colleague(world)
     other = _post(assessment, "Together", {"W03": ("green", "Theirs", "")})
     assert theirs.post(_url(assessment, "Together"), other).status_code == 302
 
@@ -200,12 +206,9 @@ def test_a_colleagues_save_of_the_same_item_is_a_conflict_that_comes_back_to_the
     client: Client, world: World, two_sections: Assessment
 ) -> None:
     assessment = two_sections
-    colleague = make_user("colleague@example.org")
-    add_member(colleague, world.team)
     mine = _post(assessment, "Understanding", {"W01": ("red", "Mine", "")}, action="continue")
     mine["return_to"] = "check"
-    theirs = Client()
-    sign_in(theirs, colleague)
+    theirs = _colleague(world)
     theirs.post(
         _url(assessment, "Understanding"),
         _post(assessment, "Understanding", {"W01": ("green", "Theirs", "")}),

@@ -33,9 +33,12 @@ STATUS_COLOURS = {
 def status_tag(assessment: Assessment | None) -> SafeString:
     """An assessment's status as a GOV.UK tag; no assessment yet is "Not started"."""
     shown = assessment.shown_status if assessment else Assessment.Status.NOT_STARTED
+    return _tag(SHOWN_STATUS_LABELS[shown], STATUS_COLOURS[shown])
+
+
+def _tag(label: "StrOrPromise", colour: str) -> SafeString:
     return mark_safe(  # noqa: S308 (a fixed class and a label of ours, escaped)
-        f'<strong class="govuk-tag govuk-tag--{STATUS_COLOURS[shown]}">'
-        f"{e(SHOWN_STATUS_LABELS[shown])}</strong>"
+        f'<strong class="govuk-tag govuk-tag--{colour}">{e(label)}</strong>'
     )
 
 
@@ -57,9 +60,7 @@ def task_status(status: str) -> SafeString:
     label, colour = TASK_STATUSES[status]
     if colour is None:
         return mark_safe(e(label))  # noqa: S308 (escaped)
-    return mark_safe(  # noqa: S308 (a fixed class and a label of ours, escaped)
-        f'<strong class="govuk-tag govuk-tag--{colour}">{e(label)}</strong>'
-    )
+    return _tag(label, colour)
 
 
 # The assessment page repeats one block per item (up to 60). Built here with str.format and

@@ -24,7 +24,6 @@ export function initTimeoutWarning (dialog) {
   const announce = dialog.querySelector('.app-timeout__announce')
   const statusUrl = dialog.dataset.statusUrl
   let deadline = 0 // when the session ends, in ms since the epoch
-  let warnBefore = 0 // seconds
   let timer = null
   let ticker = null
   let returnFocus = null
@@ -33,10 +32,9 @@ export function initTimeoutWarning (dialog) {
 
   function schedule (left, canExtend, warnSeconds) {
     deadline = Date.now() + left * 1000
-    warnBefore = warnSeconds
     dialog.dataset.canExtend = canExtend ? 'true' : 'false'
     clearTimeout(timer)
-    timer = setTimeout(check, Math.max(0, (left - warnBefore) * 1000))
+    timer = setTimeout(check, Math.max(0, (left - warnSeconds) * 1000))
   }
 
   function secondsLeft () {

@@ -539,8 +539,7 @@ def test_the_leads_pages_are_accessible_and_reflow_at_200_and_400_percent(
     assert_fits(page, "the lead's dashboard at 200% zoom")
     assert_accessible(page, "the lead's dashboard at 200% zoom")
 
-    page.set_viewport_size({"width": 320, "height": 900})  # 1280 px wide at 400% zoom
-    for url, what in (
+    for url, what in (  # 320 px: 1280 px wide at 400% zoom
         (f"{journey.url}/", "the lead's home page"),
         (dashboard, "the lead's dashboard"),
         (f"{journey.url}/assessments/{assessment.pk}/", "a team's answers, read-only"),
@@ -548,8 +547,7 @@ def test_the_leads_pages_are_accessible_and_reflow_at_200_and_400_percent(
         (f"{journey.url}/account/", "the account page"),
     ):
         page.goto(url)
-        assert_fits(page, f"{what} at 320 px")
-        assert_accessible(page, f"{what} at 320 px")
+        assert_accessible_at_any_width(page, what)
     context.close()
 
 
