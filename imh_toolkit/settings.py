@@ -179,7 +179,15 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so threaded tests share one database across connections.
     _database["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
-elif _database["ENGINE"] != "django.db.backends.postgresql":
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server rather than written into the SQL, so that the same
+        # query has the same text every time: psycopg then prepares a statement once a
+        # connection has run it five times, and PostgreSQL stops planning it on every request.
+        # It pays with connections kept open (CONN_MAX_AGE). A pooler in transaction mode that
+        # cannot keep prepared statements (PgBouncer before 1.21) needs this off.
+        _database["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+else:
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL.")
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

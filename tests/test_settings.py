@@ -131,6 +131,40 @@ def test_sqlite_is_set_up_for_concurrent_writers(db: None) -> None:
     assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
+@pytest.mark.parametrize(
+    ("switch", "options"),
+    [
+        ({}, "{'server_side_binding': True, 'prepare_threshold': 5}"),
+        ({"DATABASE_PREPARED_STATEMENTS": "false"}, "{}"),
+    ],
+)
+def test_postgresql_prepares_repeated_statements_unless_switched_off(
+    switch: dict[str, str], options: str
+) -> None:
+    script = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])"
+    env = {"DATABASE_URL": "postgres://app@db.example.org:5432/toolkit", **switch}
+    result = _run(env, "shell", "--no-imports", "-c", script)
+    assert result.stdout.strip() == options, result.stderr
+
+
+def test_a_query_run_again_and_again_is_planned_once(db: None) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no prepared statements to keep")
+    from accounts.models import User
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return int(cursor.fetchone()[0])
+
+    before = prepared()
+    for pk in range(1, 8):  # the same statement, other values: one prepared statement
+        User.objects.filter(pk=pk).exists()
+    assert prepared() == before + 1
+
+
 def test_models_and_migrations_agree() -> None:
     result = _run({}, "makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
