@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db import connection, models, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -188,6 +188,21 @@ class PreviousAnswer:
     evidence: str
     next_step: str
     assessment_id: int
+
+
+# Assessment.previous_answers: the team's ratings, other than Unrated, of its counted
+# assessment in the previous round (a subquery from RoundQuerySet.before).
+PREVIOUS_ANSWERS_SQL = """
+SELECT item.code, round.name, rating.rag, rating.evidence, rating.next_step, rating.assessment_id
+FROM assessments_rating rating
+JOIN assessments_assessment assessment ON assessment.id = rating.assessment_id
+JOIN assessments_round round ON round.id = assessment.round_id
+JOIN checklists_item item ON item.id = rating.item_id
+WHERE assessment.team_id = %s
+  AND assessment.status IN ({statuses})
+  AND rating.rag <> %s
+  AND assessment.round_id = ({previous_round})
+"""
 
 
 class AssessmentLockedError(Exception):
@@ -388,21 +403,22 @@ class Assessment(models.Model):
         return not self.is_submitted and self.round.is_open
 
     def previous_answers(self) -> dict[str, PreviousAnswer]:
-        """The team's submitted ratings in the partnership's previous round, by item code."""
-        previous_round = Round.objects.before(self.round).values("pk")[:1]
-        rows = (
-            Rating.objects.counted()
-            .filter(assessment__team_id=self.team_id, assessment__round=Subquery(previous_round))
-            .exclude(rag=Rag.UNRATED)
-            .values_list(
-                "item__code",
-                "assessment__round__name",
-                "rag",
-                "evidence",
-                "next_step",
-                "assessment_id",
-            )
+        """The team's submitted ratings in the partnership's previous round, by item code.
+
+        Every section page and the task list ask for these, and the ORM spends longer building
+        this query than the database takes to answer it. So the previous round comes from the
+        one rule, RoundQuerySet.before, compiled as a subquery, and the rest is written out:
+        the team's ratings in that round, of an assessment that counts (Assessment.COUNTED)."""
+        previous_round, round_params = (
+            Round.objects.before(self.round).values("pk")[:1].query.sql_with_params()
         )
+        counted = sorted(self.COUNTED)
+        sql = PREVIOUS_ANSWERS_SQL.format(
+            statuses=", ".join(["%s"] * len(counted)), previous_round=previous_round
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.team_id, *counted, Rag.UNRATED, *round_params])
+            rows = cursor.fetchall()
         return {
             code: PreviousAnswer(name, rag, evidence, next_step, assessment_id)
             for code, name, rag, evidence, next_step, assessment_id in rows

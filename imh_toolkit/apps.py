@@ -1,8 +1,11 @@
 """Django's admin and two libraries' apps, each with our site or a name an admin understands."""
 
+from pathlib import Path
+
 from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
+from django.core.cache import caches
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.apps import DefaultConfig as TOTPConfig
 
@@ -40,4 +43,14 @@ class ImhToolkitConfig(AppConfig):
     verbose_name = _("IMH workforce toolkit")
 
     def ready(self) -> None:
+        from django.utils.autoreload import file_changed
+
         from . import checks  # noqa: F401  (registers them)
+
+        file_changed.connect(forget_chrome)
+
+
+def forget_chrome(sender: object, file_path: Path, **kwargs: object) -> None:
+    """runserver keeps serving after a template changes: render the cached chrome afresh."""
+    if file_path.suffix == ".html":
+        caches["chrome"].clear()

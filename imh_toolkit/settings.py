@@ -192,6 +192,18 @@ else:
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The page chrome that holds nothing of anyone's (the footer, the timeout warning's wording) is
+# rendered once per language and process: {% cache ... using="chrome" %} in templates/includes.
+# Nothing else is cached. In development, editing a template empties it (imh_toolkit.apps).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "chrome": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "chrome",
+        "TIMEOUT": None,
+    },
+}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

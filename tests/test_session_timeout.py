@@ -5,6 +5,7 @@ since signing in. (The dialog itself is walked in the browser tests.)"""
 import json
 import re
 import time
+from typing import Any
 
 from django.conf import settings
 from django.test import Client
@@ -120,3 +121,47 @@ def test_stay_signed_in_needs_the_pages_csrf_token(world: World) -> None:
     assert client.post(reverse("keep_alive")).status_code == 403
     assert client.get(reverse("session_status")).status_code == 200  # a GET changes nothing
     assert client.post(reverse("session_status")).status_code in {403, 405}
+
+
+def _stay_form(page: str) -> tuple[str, str]:
+    """The CSRF token and the page to come back to, of the dialog's Stay signed in form."""
+    found = re.search(
+        r'action="/session/keep-alive/".*?name="csrfmiddlewaretoken" value="([^"]+)".*?'
+        r'name="next" value="([^"]+)"',
+        page,
+        re.S,
+    )
+    assert found, "no Stay signed in form"
+    return found.group(1), found.group(2)
+
+
+def test_the_warning_kept_for_everyone_holds_nothing_of_one_person(world: World) -> None:
+    # The warning's wording is rendered once per process: each page still has its own
+    # person's token, page to come back to and time left.
+    first, second = Client(), Client()
+    sign_in(first, world.practitioner)
+    sign_in(second, world.lead)
+    one = first.get(reverse("assessments:home")).text
+    second.get(reverse("help"))
+    _set(second, **{STARTED_KEY: int(time.time()) - settings.SESSION_MAX_SECONDS + 90})
+    other = second.get(reverse("help")).text
+    (token, back), (other_token, other_back) = _stay_form(one), _stay_form(other)
+    assert (back, other_back) == (reverse("assessments:home"), reverse("help"))
+    assert token != other_token
+    assert (
+        first.cookies[settings.CSRF_COOKIE_NAME].value
+        != second.cookies[settings.CSRF_COOKIE_NAME].value
+    )
+    assert (_dialog(one)["can-extend"], _dialog(other)["can-extend"]) == ("true", "false")
+    assert int(_dialog(other)["seconds-left"]) <= 90
+    assert "You’re about to be signed out" in one
+    assert "You’re about to be signed out" in other
+
+
+def test_the_warning_says_the_limit_the_settings_give(
+    client: Client, world: World, settings: Any
+) -> None:
+    sign_in(client, world.practitioner)
+    assert "signed in for 10 hours" in client.get(reverse("help")).text
+    settings.SESSION_MAX_SECONDS = 4 * 60 * 60
+    assert "signed in for 4 hours" in client.get(reverse("help")).text

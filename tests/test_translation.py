@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.models import Permission
+from django.core.cache import caches
 from django.core.management import call_command
 from django.http import HttpRequest
 from django.test import Client
@@ -70,6 +71,7 @@ def marker_language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _forget_translated_wording() -> None:
     assessment_tags._words.cache_clear()
     rag_tags._tags.cache_clear()
+    caches["chrome"].clear()
 
 
 class _Shown(HTMLParser):
