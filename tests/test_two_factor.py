@@ -439,7 +439,7 @@ def test_a_wrong_code_still_counts_when_a_right_one_clears_the_count_at_that_mom
     app = _app(world.staff)
     _password(client, world.staff)
     counting = AxesProxyHandler.user_login_failed
-    collisions = []
+    collisions: list[int] = []
 
     def collide_once(*args: Any, **kwargs: Any) -> None:
         if not collisions:
