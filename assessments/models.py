@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -328,6 +329,11 @@ class Assessment(models.Model):
         verbose_name=_("reopened by"),
     )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    # Which submission and which reopening the team has been e-mailed about (the times they
+    # happened): a task claims its e-mail by setting these, so it goes once however often the
+    # task runs (assessments.tasks).
+    emailed_submitted_at = models.DateTimeField(null=True, editable=False)
+    emailed_reopened_at = models.DateTimeField(null=True, editable=False)
 
     objects = AssessmentQuerySet.as_manager()
     history = HistoricalRecords(
@@ -335,6 +341,7 @@ class Assessment(models.Model):
         verbose_name_plural=_("historical assessments"),
         # A reopening's reason is up to 1,000 characters: the library's default is 100.
         history_change_reason_field=models.TextField(null=True),
+        excluded_fields=["emailed_submitted_at", "emailed_reopened_at"],
     )
 
     class Meta:
@@ -518,6 +525,7 @@ class Assessment(models.Model):
         locked.version += 1
         locked._history_user = by  # type: ignore[attr-defined]
         locked.save()
+        transaction.on_commit(partial(_tell_team, "submitted", self.pk, locked.submitted_at))
         self.status, self.submitted_at, self.submitted_by, self.version = (
             locked.status,
             locked.submitted_at,
@@ -546,6 +554,7 @@ class Assessment(models.Model):
         locked._change_reason = f"Reopened: {reason}"  # type: ignore[attr-defined]
         locked._history_user = by  # type: ignore[attr-defined]
         locked.save()
+        transaction.on_commit(partial(_tell_team, "reopened", self.pk, locked.reopened_at))
         self.refresh_from_db()
 
     @transaction.atomic
@@ -562,6 +571,14 @@ class Assessment(models.Model):
             return 0
         self.save_answers(answers, version=version, by=by, carried_forward=True)
         return len(answers)
+
+
+def _tell_team(what: str, assessment_id: int, when: datetime.datetime) -> None:
+    """Queues the e-mail to the team about a submission or a reopening, once it is saved."""
+    from . import tasks  # they import the models
+
+    task = tasks.tell_team_submitted if what == "submitted" else tasks.tell_team_reopened
+    task.enqueue(assessment_id, when.isoformat())
 
 
 class RatingQuerySet(models.QuerySet["Rating"]):

@@ -8,12 +8,19 @@ from django.contrib.admin.apps import AdminConfig
 from django.core.cache import caches
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.apps import DefaultConfig as TOTPConfig
+from django_tasks_db.apps import TasksAppConfig
 
 
 class SecondFactorAdminConfig(AdminConfig):
     """Django's admin, with our site: it asks for the second step of signing in."""
 
     default_site = "imh_toolkit.admin.SecondFactorAdminSite"
+
+
+class BackgroundTasksConfig(TasksAppConfig):
+    """django-tasks-db, named for what an admin finds in it: the e-mails queued and sent."""
+
+    verbose_name = _("Background tasks")  # type: ignore[assignment]  # lazy, as Django allows
 
 
 class LockoutsConfig(AxesConfig):

@@ -21,3 +21,18 @@ def operator_details(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessag
             id="imh_toolkit.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def site_url(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """E-mails link back to the service, written out in full from SITE_URL."""
+    if settings.SITE_URL:
+        return []
+    return [
+        checks.Warning(
+            "SITE_URL not set: e-mails cannot link back to the service.",
+            hint="Set it to the address people reach the service at, such as "
+            "https://toolkit.example.org (README, Environment settings).",
+            id="imh_toolkit.W002",
+        )
+    ]

@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "simple_history",
+    # Background work: django-tasks-db, the database backend and its worker (db_worker).
+    "imh_toolkit.apps.BackgroundTasksConfig",
     "imh_toolkit.apps.LockoutsConfig",  # django-axes
     "django_otp",
     "imh_toolkit.apps.AuthenticatorAppsConfig",  # django-otp's TOTP devices
@@ -322,7 +324,7 @@ STORAGES = {
     },
 }
 
-# E-mail (password reset): printed to the console unless an SMTP host is given.
+# E-mail: printed to the console unless an SMTP host is given.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
 if EMAIL_HOST:
     MAILERS = {
@@ -340,12 +342,27 @@ if EMAIL_HOST:
     }
 else:
     env_int("EMAIL_PORT", 587, minimum=1)  # still reject a malformed value early
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "accounts.emails.ReadableConsoleBackend"}}
 del EMAIL_HOST
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "IMH workforce toolkit <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The service's address as people reach it, for the links written out in e-mails: a worker
+# sending them has no request to take it from.
+SITE_URL = env_text("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if SITE_URL and (
+    not SITE_URL.startswith(("http://", "https://")) or "/" in SITE_URL.split("://", 1)[1]
+):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the service's origin, such as https://toolkit.example.org, not "
+        f"{SITE_URL!r}."
+    )
+
+# Background work (e-mails): Django's Tasks framework. Tasks are kept in the database and run
+# by `manage.py db_worker` (django-tasks-db), so a web request never waits on a mail server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
@@ -436,6 +453,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own console handler would print its messages a second time, unformatted,
+        # while DEBUG is on: ours prints them once.
+        "django": {"handlers": []},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
         "weasyprint.progress": {"level": "ERROR"},

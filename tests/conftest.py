@@ -96,6 +96,12 @@ def world(db: None) -> World:
 
 
 @pytest.fixture(autouse=True)
+def tasks_run_at_once(settings: pytest.FixtureRequest) -> None:
+    # Background tasks run as they are queued, so a test sees their e-mails in mail.outbox.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
     # The real hasher is slow on purpose; tests sign many people in.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

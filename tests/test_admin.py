@@ -7,10 +7,11 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Model
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from accounts.models import User
+from assessments import tasks
 from assessments.models import Assessment, Rating, Round
 from checklists.models import Checklist, Item
 
@@ -33,6 +34,9 @@ def every_model(client: Client, world: World) -> World:
     from django.contrib.auth.models import Group
 
     Group.objects.create(name="Checklist editors")
+    # A task waiting in the database (no worker runs here), for the background tasks' pages.
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        tasks.tell_team_submitted.enqueue(assessment.pk, "2026-11-30T10:00:00+00:00")
     return world
 
 

@@ -162,3 +162,23 @@ def test_demo_answers_are_dated_inside_their_rounds() -> None:
             assessment.round.name,
             submitted_on,
         )
+
+
+@pytest.mark.django_db
+def test_the_demos_made_up_submissions_e_mail_nobody(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+    from django.utils.module_loading import import_string
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):  # as if the worker were running
+        call_command("load_demo_data", throwaway_database=True, verbosity=0)
+    assert Assessment.objects.filter(status="submitted").exists()
+    queued = list(DBTaskResult.objects.all())
+    assert queued  # in a test, the callbacks run after the command: its tasks were queued
+    for result in queued:  # what the worker would do with each
+        task = import_string(result.task_path)
+        assert task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"]) == 0
+    assert mail.outbox == []

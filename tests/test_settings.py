@@ -48,6 +48,8 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL must be"),
         ({"OPERATOR_EMAIL": "the council"}, "OPERATOR_EMAIL must be an e-mail address"),
         ({"OPERATOR_NAME": "Riverside\nCouncil"}, "OPERATOR_NAME must be one line of text"),
+        ({"SITE_URL": "toolkit.example.org"}, "SITE_URL must be the service's origin"),
+        ({"SITE_URL": "https://toolkit.example.org/rate"}, "SITE_URL must be the service's origin"),
     ],
 )
 def test_malformed_settings_stop_start_up_with_a_message(env: dict[str, str], message: str) -> None:
@@ -65,6 +67,7 @@ PRODUCTION = {
     "EMAIL_HOST": "smtp.example.org",
     "OPERATOR_NAME": "Northshire County Council",
     "OPERATOR_EMAIL": "toolkit@northshire.example.org",
+    "SITE_URL": "https://toolkit.example.org",
 }
 
 
@@ -110,6 +113,13 @@ def test_the_breached_password_check_is_switched_on_by_a_setting() -> None:
     env = {"BREACHED_PASSWORD_CHECK": "true", "BREACHED_PASSWORD_API": "https://hibp.example/r/"}
     result = _run(env, "shell", "--no-imports", "-c", script)
     assert result.stdout.strip() == "[{'api_endpoint': 'https://hibp.example/r/'}]", result.stderr
+
+
+def test_deploy_check_asks_where_e_mails_link_to() -> None:
+    unlinked = {key: value for key, value in PRODUCTION.items() if key != "SITE_URL"}
+    result = _run(unlinked, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "imh_toolkit.W002" in result.stderr
 
 
 def test_deploy_check_fails_on_development_defaults() -> None:

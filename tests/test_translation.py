@@ -9,6 +9,7 @@ summary are on every page. The PDFs follow.
 """
 
 import datetime
+import html
 import re
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
@@ -27,6 +28,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import emails
 from accounts.models import User
 from assessments.models import Assessment, Rating, Round
 from assessments.templatetags import assessment_tags
@@ -280,6 +282,42 @@ def _admin_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
             yield f"{meta.label} change", _without_djangos_own(page.text)
 
 
+LINK = "https://toolkit.example.org/assessments/1/"
+
+
+def _emails(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    """Each e-mail's subject, text and HTML, with the team's, round's and people's words."""
+    when = datetime.datetime(2026, 11, 30, 10, tzinfo=datetime.UTC)
+    messages = {
+        "submitted": emails.assessment_submitted(
+            to="a@example.org",
+            team=world.team.name,
+            round_name=world.round.name,
+            submitted_by="Pat Practitioner",
+            submitted_at=when,
+            answers_url=LINK,
+        ),
+        "reopened": emails.assessment_reopened(
+            to="a@example.org",
+            team=world.team.name,
+            round_name=world.round.name,
+            reopened_by="Pat Practitioner",
+            reason="W02 is wrong",
+            closes_on=when.date(),
+            assessment_url=LINK,
+        ),
+    }
+    for name, message in messages.items():
+        ((body, _type),) = message.alternatives
+        pieces = {
+            "subject": f"<p>{html.escape(str(message.subject))}</p>",
+            "text": f"<pre>{html.escape(str(message.body))}</pre>",
+            "HTML": str(body),
+        }
+        for piece, page in pieces.items():  # the link is an address, not words
+            yield f"{name} e-mail's {piece}", page.replace(LINK, "")
+
+
 def _without_djangos_own(page: str) -> str:
     """Django's admin writes three words untranslated, as image descriptions: the search icon's
     "Search" and the yes/no icons' "True" and "False". They are Django's to fix, not ours."""
@@ -305,6 +343,7 @@ def _first_item(assessment: Assessment) -> int:
         _rating_pages,
         _report_pages,
         _admin_pages,
+        _emails,
     ],
 )
 def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(

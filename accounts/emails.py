@@ -1,0 +1,109 @@
+"""Every e-mail the service sends: one small function per message, each built the same way, from
+a subject, a plain-text body and an HTML body in templates/emails/<message>/.
+
+The style is GOV.UK Notify's: no images, short lines, and every link written out in full from
+SITE_URL (a background worker has no request to take the address from). The functions take
+plain values, not models, so that every app can use them; each app's tasks fetch and re-check
+what a message says before building it. One message goes to one person, so that nobody sees
+anyone else's address."""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
+from django.core.mail.backends.console import EmailBackend as ConsoleBackend
+from django.template.loader import render_to_string
+from django.utils.formats import date_format
+
+
+def link(path: str) -> str:
+    """A path of ours as a full address, for an e-mail."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def _message(name: str, to: str, context: dict[str, Any]) -> EmailMultiAlternatives:
+    context = {**context, "site_url": settings.SITE_URL}
+    # A subject is one line whatever the template or the team's name holds.
+    subject = " ".join(render_to_string(f"emails/{name}/subject.txt", context).split())
+    text = render_to_string(f"emails/{name}/body.txt", context)
+    message = EmailMultiAlternatives(subject, text, to=[to])
+    message.attach_alternative(render_to_string(f"emails/{name}/body.html", context), "text/html")
+    return message
+
+
+def assessment_submitted(
+    *,
+    to: str,
+    team: str,
+    round_name: str,
+    submitted_by: str,
+    submitted_at: datetime.datetime,
+    answers_url: str,
+) -> EmailMultiAlternatives:
+    """To each member of a team, when someone submits its assessment."""
+    return _message(
+        "assessment_submitted",
+        to,
+        {
+            "team": team,
+            "round_name": round_name,
+            "submitted_by": submitted_by,
+            "submitted_on": date_format(submitted_at, "j F Y"),
+            "answers_url": answers_url,
+        },
+    )
+
+
+def assessment_reopened(
+    *,
+    to: str,
+    team: str,
+    round_name: str,
+    reopened_by: str,
+    reason: str,
+    closes_on: datetime.date,
+    assessment_url: str,
+) -> EmailMultiAlternatives:
+    """To each member of a team, when a partnership lead reopens its assessment."""
+    return _message(
+        "assessment_reopened",
+        to,
+        {
+            "team": team,
+            "round_name": round_name,
+            "reopened_by": reopened_by,
+            "reason": reason,
+            "closes_on": date_format(closes_on, "j F Y"),
+            "assessment_url": assessment_url,
+        },
+    )
+
+
+def send(messages: Iterable[EmailMessage]) -> int:
+    """Sends the messages over one connection; returns how many were sent."""
+    batch = list(messages)
+    if not batch:
+        return 0
+    with mailers.default as connection:
+        return int(connection.send_messages(batch) or 0)
+
+
+class ReadableConsoleBackend(ConsoleBackend):
+    """Where no mail server is set (development, `make run`): each e-mail printed as a person
+    reads it, its addresses, subject and plain text, rather than as the MIME Django's console
+    backend prints, whose encoding garbles every curly quote and breaks every long line."""
+
+    def write_message(self, message: EmailMessage) -> None:
+        html = any(kind == "text/html" for _, kind in getattr(message, "alternatives", []))
+        lines = [
+            f"From: {message.from_email}",
+            f"To: {', '.join(message.to)}",
+            f"Subject: {message.subject}",
+            "",
+            str(message.body).rstrip(),
+        ]
+        if html:
+            lines += ["", "(It has an HTML version of the same text too.)"]
+        self.stream.write("\n".join(lines) + "\n" + "-" * 79 + "\n")
