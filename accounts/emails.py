@@ -13,9 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
+from notifications_python_client.notifications import NotificationsAPIClient
 
 
 def link(path: str) -> str:
@@ -107,3 +109,27 @@ class ReadableConsoleBackend(ConsoleBackend):
         if html:
             lines += ["", "(It has an HTML version of the same text too.)"]
         self.stream.write("\n".join(lines) + "\n" + "-" * 79 + "\n")
+
+
+class NotifyBackend(BaseEmailBackend):
+    """Sends through GOV.UK Notify (EMAIL_SERVICE=notify): each message, to each of its
+    addresses, as one notification of one Notify e-mail template whose subject is
+    ((subject)) and whose message is ((body)). Notify makes its own HTML from the plain text
+    and links the addresses in it, so the HTML version is not sent."""
+
+    def __init__(self, *, api_key: str, template_id: str, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.client = NotificationsAPIClient(api_key, base_url=base_url, timeout=20)
+        self.template_id = template_id
+
+    def send_messages(self, email_messages: Iterable[EmailMessage]) -> int:
+        sent = 0
+        for message in email_messages:
+            for address in message.recipients():
+                self.client.send_email_notification(
+                    email_address=address,
+                    template_id=self.template_id,
+                    personalisation={"subject": str(message.subject), "body": str(message.body)},
+                )
+            sent += 1
+        return sent

@@ -324,9 +324,13 @@ STORAGES = {
     },
 }
 
-# E-mail: printed to the console unless an SMTP host is given.
+# E-mail: through an SMTP server or GOV.UK Notify (EMAIL_SERVICE), else printed to the console.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
-if EMAIL_HOST:
+env_int("EMAIL_PORT", 587, minimum=1)  # a malformed value stops start-up whatever the service
+EMAIL_SERVICE = env_text("EMAIL_SERVICE", "smtp" if EMAIL_HOST else "console").lower()
+if EMAIL_SERVICE == "smtp":
+    if not EMAIL_HOST:
+        raise ImproperlyConfigured("EMAIL_SERVICE=smtp needs EMAIL_HOST, the SMTP server.")
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -340,9 +344,28 @@ if EMAIL_HOST:
             },
         }
     }
-else:
-    env_int("EMAIL_PORT", 587, minimum=1)  # still reject a malformed value early
+elif EMAIL_SERVICE == "notify":
+    _notify = {
+        "api_key": env_text("NOTIFY_API_KEY", ""),
+        "template_id": env_text("NOTIFY_TEMPLATE_ID", ""),
+        "base_url": env_text("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+    }
+    if not (_notify["api_key"] and _notify["template_id"]):
+        raise ImproperlyConfigured(
+            "EMAIL_SERVICE=notify needs NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID (README, E-mail)."
+        )
+    if len(_notify["api_key"]) < 74:
+        raise ImproperlyConfigured(
+            "NOTIFY_API_KEY must be a whole GOV.UK Notify API key, which ends with the "
+            "service id and the secret."
+        )
+    MAILERS = {"default": {"BACKEND": "accounts.emails.NotifyBackend", "OPTIONS": _notify}}
+elif EMAIL_SERVICE == "console":
     MAILERS = {"default": {"BACKEND": "accounts.emails.ReadableConsoleBackend"}}
+else:
+    raise ImproperlyConfigured(
+        f"EMAIL_SERVICE must be smtp, notify or console, not {EMAIL_SERVICE!r}."
+    )
 del EMAIL_HOST
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "IMH workforce toolkit <noreply@localhost>"

@@ -49,6 +49,13 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         ({"OPERATOR_EMAIL": "the council"}, "OPERATOR_EMAIL must be an e-mail address"),
         ({"OPERATOR_NAME": "Riverside\nCouncil"}, "OPERATOR_NAME must be one line of text"),
         ({"SITE_URL": "toolkit.example.org"}, "SITE_URL must be the service's origin"),
+        ({"EMAIL_SERVICE": "fax"}, "EMAIL_SERVICE must be smtp, notify or console"),
+        ({"EMAIL_SERVICE": "smtp"}, "EMAIL_SERVICE=smtp needs EMAIL_HOST"),
+        ({"EMAIL_SERVICE": "notify"}, "needs NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID"),
+        (
+            {"EMAIL_SERVICE": "notify", "NOTIFY_API_KEY": "abc", "NOTIFY_TEMPLATE_ID": "t"},
+            "NOTIFY_API_KEY must be a whole GOV.UK Notify API key",
+        ),
         ({"SITE_URL": "https://toolkit.example.org/rate"}, "SITE_URL must be the service's origin"),
     ],
 )
@@ -173,6 +180,27 @@ def test_a_query_run_again_and_again_is_planned_once(db: None) -> None:
     for pk in range(1, 8):  # the same statement, other values: one prepared statement
         User.objects.filter(pk=pk).exists()
     assert prepared() == before + 1
+
+
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [
+        ({}, "accounts.emails.ReadableConsoleBackend"),
+        ({"EMAIL_HOST": "smtp.example.org"}, "django.core.mail.backends.smtp.EmailBackend"),
+        (
+            {
+                "EMAIL_SERVICE": "notify",
+                "NOTIFY_API_KEY": "toolkit-" + "1" * 36 + "-" + "2" * 36,
+                "NOTIFY_TEMPLATE_ID": "f33517ff-2a88-4f6e-b855-c550268ce08a",
+            },
+            "accounts.emails.NotifyBackend",
+        ),
+    ],
+)
+def test_one_setting_chooses_how_e_mail_goes(env: dict[str, str], backend: str) -> None:
+    script = "from django.conf import settings as s; print(s.MAILERS['default']['BACKEND'])"
+    result = _run(env, "shell", "--no-imports", "-c", script)
+    assert result.stdout.strip() == backend, result.stderr
 
 
 def test_models_and_migrations_agree() -> None:
