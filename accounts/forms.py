@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .lockout import client_address
+from .lockout import client_address, counted_again_on_collision
 from .models import PasswordResetRequest
 
 if TYPE_CHECKING:
@@ -51,6 +51,10 @@ class EmailAuthenticationForm(AuthenticationForm):
             Field.text("password", field_width=20),
             button=gettext("Sign in"),
         )
+
+    def clean(self) -> dict[str, Any]:
+        # A wrong password collides with a right one clearing the count: counted, not a 500.
+        return counted_again_on_collision(super().clean)
 
     def clean_username(self) -> str:
         email = str(self.cleaned_data["username"]).strip().lower()

@@ -1,9 +1,11 @@
 """Who is signing in, as the lockout and the logs see them: their e-mail and their address."""
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.http import HttpRequest
 
 
@@ -38,3 +40,14 @@ def client_address(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def counted_again_on_collision[T](attempt: Callable[[], T]) -> T:
+    """Runs a step that counts a failed sign-in (a wrong password or code), once more if its
+    count collided. django-axes gets the person's count, or creates it when there is none; a
+    right password or code at the same moment can clear the count between the two, and then it
+    is neither found nor made (IntegrityError). The second time, the count is simply gone."""
+    try:
+        return attempt()
+    except IntegrityError:
+        return attempt()

@@ -23,7 +23,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,7 +37,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from .lockout import client_address
+from .lockout import client_address, counted_again_on_collision
 from .models import BackupCodes, User
 
 security = logging.getLogger("imh.security")
@@ -205,13 +205,11 @@ def failed(request: HttpRequest, user: User, device: Device | None) -> bool:
         user.pk,
         device.persistent_id if device is not None else "-",
     )
-    try:
-        user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
-    except IntegrityError:
-        # django-axes gets this person's count, or creates it when there is none. A right
-        # code at the same moment can clear the count between the two, and then neither is
-        # found nor made: count this failure again, now that the count is gone.
-        user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
+    counted_again_on_collision(
+        lambda: user_login_failed.send(
+            sender=__name__, credentials=_credentials(user), request=request
+        )
+    )
     return bool(getattr(request, "axes_locked_out", False))
 
 

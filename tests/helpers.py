@@ -245,3 +245,22 @@ def posted_as_is(page: str) -> dict[str, str]:
     reader.feed(page)
     reader.fields.pop("csrfmiddlewaretoken", None)
     return reader.fields
+
+
+def axes_collides_once(monkeypatch: Any) -> list[int]:
+    """Makes django-axes' next count of a failure collide, as when a right password or code
+    clears the count between its get and its create (IntegrityError); the list records it."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.db import IntegrityError
+
+    counting = AxesProxyHandler.user_login_failed
+    collisions: list[int] = []
+
+    def collide_once(*args: Any, **kwargs: Any) -> None:
+        if not collisions:
+            collisions.append(1)
+            raise IntegrityError("duplicate key value violates unique constraint")
+        counting(*args, **kwargs)
+
+    monkeypatch.setattr(AxesProxyHandler, "user_login_failed", collide_once)
+    return collisions

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.lockout import client_address
 
 from .conftest import World
-from .helpers import PASSWORD, sign_in, signs_in
+from .helpers import PASSWORD, axes_collides_once, sign_in, signs_in
 
 
 def _attempt(client: Client, email: str, password: str, address: str = "10.0.0.1") -> int:
@@ -241,3 +241,18 @@ def test_signing_in_again_starts_a_new_ten_hours(client: Client, world: World) -
     client.get(reverse("assessments:home"))
     assert signs_in(client, "practitioner@example.org")
     assert client.get(reverse("assessments:home")).status_code == 200
+
+
+def test_a_wrong_password_is_counted_when_a_right_one_clears_the_count_at_that_moment(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # django-axes finds no count, then its insert collides with a row that another sign-in
+    # made and cleared. The page answers as for any wrong password, and the failure counts.
+    collisions = axes_collides_once(monkeypatch)
+    response = client.post(
+        reverse("login"), {"username": world.practitioner.email, "password": "wrong"}
+    )
+    assert response.status_code == 200
+    assert "Enter the e-mail address and password of your account" in response.text
+    assert collisions == [1]
+    assert AccessAttempt.objects.get(username=world.practitioner.email).failures_since_start == 1

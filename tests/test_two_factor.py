@@ -8,11 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connections
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -22,7 +21,7 @@ from accounts import two_factor
 from accounts.models import BackupCode, BackupCodes, User
 
 from .conftest import World
-from .helpers import PASSWORD, sign_in, signs_in
+from .helpers import PASSWORD, axes_collides_once, sign_in, signs_in
 
 ADDRESS = "192.0.2.10"
 
@@ -438,16 +437,7 @@ def test_a_wrong_code_still_counts_when_a_right_one_clears_the_count_at_that_mom
     # with a row another request made and cleared. The page answers as ever and counts it.
     app = _app(world.staff)
     _password(client, world.staff)
-    counting = AxesProxyHandler.user_login_failed
-    collisions: list[int] = []
-
-    def collide_once(*args: Any, **kwargs: Any) -> None:
-        if not collisions:
-            collisions.append(1)
-            raise IntegrityError("duplicate key value violates unique constraint")
-        counting(*args, **kwargs)
-
-    monkeypatch.setattr(AxesProxyHandler, "user_login_failed", collide_once)
+    collisions = axes_collides_once(monkeypatch)
     response = _enter(client, _wrong(app))
     assert response.status_code == 200
     assert "That code is not right" in response.text
