@@ -16,7 +16,8 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 from django.template.loader import render_to_string
-from django.utils.formats import date_format
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from notifications_python_client.notifications import NotificationsAPIClient
 
 
@@ -52,7 +53,8 @@ def assessment_submitted(
             "team": team,
             "round_name": round_name,
             "submitted_by": submitted_by,
-            "submitted_on": date_format(submitted_at, "j F Y"),
+            "submitted_on": date_format(timezone.localtime(submitted_at), "j F Y"),
+            "submitted_time": time_format(timezone.localtime(submitted_at), "H:i"),
             "answers_url": answers_url,
         },
     )
@@ -107,7 +109,10 @@ class ReadableConsoleBackend(ConsoleBackend):
             str(message.body).rstrip(),
         ]
         if html:
-            lines += ["", "(It has an HTML version of the same text too.)"]
+            lines += [
+                "",
+                "[Printed by the console mail backend. It has an HTML version too.]",
+            ]
         self.stream.write("\n".join(lines) + "\n" + "-" * 79 + "\n")
 
 

@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connections
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import emails
 from assessments import tasks
@@ -56,6 +57,8 @@ def test_each_member_is_told_the_assessment_was_submitted(
     assert message.subject == subject
     answers = SITE + reverse("assessments:edit", args=[assessment.pk])
     assert "Pat Practitioner submitted" in message.body
+    when = timezone.localtime(Assessment.objects.get(pk=assessment.pk).submitted_at)
+    assert f"on {when.day} {when:%B %Y} at {when:%H:%M}." in message.body  # London time
     assert answers in message.body
     assert f'<a href="{answers}"' in _html(message)
     assert '<html lang="en-GB">' in _html(message)
@@ -153,4 +156,4 @@ def test_without_a_mail_server_e_mails_are_printed_as_people_read_them() -> None
     assert "Subject: Family Hubs East’s assessment for 2026 round has been reopened\n" in printed
     assert "W06’s evidence is from before the restructure\n" in printed  # no =E2=80=99
     assert "by 15 January 2027:\nhttp://127.0.0.1:8000/assessments/22/\n" in printed
-    assert "HTML version" in printed
+    assert "[Printed by the console mail backend." in printed
