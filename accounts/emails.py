@@ -27,7 +27,6 @@ def link(path: str) -> str:
 
 
 def _message(name: str, to: str, context: dict[str, Any]) -> EmailMultiAlternatives:
-    context = {**context, "site_url": settings.SITE_URL}
     # A subject is one line whatever the template or the team's name holds.
     subject = " ".join(render_to_string(f"emails/{name}/subject.txt", context).split())
     text = render_to_string(f"emails/{name}/body.txt", context)

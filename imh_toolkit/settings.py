@@ -326,7 +326,8 @@ STORAGES = {
 
 # E-mail: through an SMTP server or GOV.UK Notify (EMAIL_SERVICE), else printed to the console.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
-env_int("EMAIL_PORT", 587, minimum=1)  # a malformed value stops start-up whatever the service
+# A malformed port stops start-up whatever the service.
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
 EMAIL_SERVICE = env_text("EMAIL_SERVICE", "smtp" if EMAIL_HOST else "console").lower()
 if EMAIL_SERVICE == "smtp":
     if not EMAIL_HOST:
@@ -336,7 +337,7 @@ if EMAIL_SERVICE == "smtp":
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": EMAIL_HOST,
-                "port": env_int("EMAIL_PORT", 587, minimum=1),
+                "port": EMAIL_PORT,
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
                 "use_tls": env_bool("EMAIL_USE_TLS", True),
@@ -366,7 +367,7 @@ else:
     raise ImproperlyConfigured(
         f"EMAIL_SERVICE must be smtp, notify or console, not {EMAIL_SERVICE!r}."
     )
-del EMAIL_HOST
+del EMAIL_HOST, EMAIL_PORT
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "IMH workforce toolkit <noreply@localhost>"
 )

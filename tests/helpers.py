@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import two_factor
+from accounts import emails, two_factor
 from accounts.models import User
 from assessments.models import Assessment, Round
 from checklists.models import Checklist, Item, Section
@@ -264,3 +264,33 @@ def axes_collides_once(monkeypatch: Any) -> list[int]:
 
     monkeypatch.setattr(AxesProxyHandler, "user_login_failed", collide_once)
     return collisions
+
+
+EMAIL_LINK = "https://toolkit.example.org/assessments/1/"
+
+
+def submitted_email(**given: Any) -> Any:
+    """The e-mail about a submission, with made-up values unless the test gives its own."""
+    values: dict[str, Any] = {
+        "to": "pat@example.org",
+        "team": "Health Visiting North",
+        "round_name": "2026 workforce self-assessment",
+        "submitted_by": "Priya Practitioner",
+        "submitted_at": datetime.datetime(2026, 11, 30, 10, tzinfo=datetime.UTC),
+        "answers_url": EMAIL_LINK,
+    }
+    return emails.assessment_submitted(**(values | given))
+
+
+def reopened_email(**given: Any) -> Any:
+    """The e-mail about a reopening, with made-up values unless the test gives its own."""
+    values: dict[str, Any] = {
+        "to": "pat@example.org",
+        "team": "Family Hubs East",
+        "round_name": "2026 workforce self-assessment",
+        "reopened_by": "Lee Partnership-Lead",
+        "reason": "Please look again at W06.",
+        "closes_on": datetime.date(2027, 1, 15),
+        "assessment_url": EMAIL_LINK,
+    }
+    return emails.assessment_reopened(**(values | given))

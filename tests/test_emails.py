@@ -2,7 +2,6 @@
 templates with links written out in full, one per member, sent once however often the task
 runs, and never for a change that did not happen."""
 
-import datetime
 import io
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +17,7 @@ from assessments import tasks
 from assessments.models import Assessment, NotReadyToSubmitError, Rating
 
 from .conftest import World
-from .helpers import add_member, make_user
+from .helpers import add_member, make_user, reopened_email
 
 SITE = "https://toolkit.example.org"
 
@@ -141,13 +140,9 @@ def test_two_workers_running_the_same_task_send_one_e_mail(
 
 def test_without_a_mail_server_e_mails_are_printed_as_people_read_them() -> None:
     stream = io.StringIO()
-    message = emails.assessment_reopened(
-        to="pat@example.org",
-        team="Family Hubs East",
+    message = reopened_email(
         round_name="2026 round",
-        reopened_by="Lee Lead",
         reason="W06’s evidence is from before the restructure",
-        closes_on=datetime.date(2027, 1, 15),
         assessment_url="http://127.0.0.1:8000/assessments/22/",
     )
     emails.ReadableConsoleBackend(stream=stream).send_messages([message])

@@ -19,6 +19,7 @@ from assessments import tasks
 from assessments.models import Assessment, Rating
 
 from .conftest import World
+from .helpers import reopened_email
 
 SERVICE_ID = str(uuid.uuid4())
 SECRET = str(uuid.uuid4())
@@ -113,15 +114,6 @@ def test_a_key_that_is_not_the_services_is_refused(
     world: World, notify: list[dict[str, Any]], settings: Any
 ) -> None:
     settings.MAILERS["default"]["OPTIONS"]["api_key"] = f"other-{SERVICE_ID}-{uuid.uuid4()}"
-    message = emails.assessment_reopened(
-        to="pat@example.org",
-        team="Family Hubs East",
-        round_name="2026",
-        reopened_by="Lee",
-        reason="W06",
-        closes_on=world.round.closes_on,
-        assessment_url="https://toolkit.example.org/assessments/1/",
-    )
     with pytest.raises(HTTPError):
-        emails.send([message])
+        emails.send([reopened_email()])
     assert notify == []

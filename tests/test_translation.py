@@ -28,7 +28,6 @@ from django.urls import reverse
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import emails
 from accounts.models import User
 from assessments.models import Assessment, Rating, Round
 from assessments.templatetags import assessment_tags
@@ -38,13 +37,16 @@ from reports import pdf, reports
 
 from .conftest import World
 from .helpers import (
+    EMAIL_LINK,
     edit_url,
     form_data,
     make_last_year,
     mark_submitted,
     rate_all,
+    reopened_email,
     save_url,
     sign_in,
+    submitted_email,
 )
 
 OPEN, CLOSE = "\u2068", "\u2069"  # first-strong and pop directional isolates: invisible
@@ -282,30 +284,12 @@ def _admin_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
             yield f"{meta.label} change", _without_djangos_own(page.text)
 
 
-LINK = "https://toolkit.example.org/assessments/1/"
-
-
 def _emails(client: Client, world: World) -> Iterator[tuple[str, str]]:
     """Each e-mail's subject, text and HTML, with the team's, round's and people's words."""
-    when = datetime.datetime(2026, 11, 30, 10, tzinfo=datetime.UTC)
+    named = {"team": world.team.name, "round_name": world.round.name}
     messages = {
-        "submitted": emails.assessment_submitted(
-            to="a@example.org",
-            team=world.team.name,
-            round_name=world.round.name,
-            submitted_by="Pat Practitioner",
-            submitted_at=when,
-            answers_url=LINK,
-        ),
-        "reopened": emails.assessment_reopened(
-            to="a@example.org",
-            team=world.team.name,
-            round_name=world.round.name,
-            reopened_by="Pat Practitioner",
-            reason="W02 is wrong",
-            closes_on=when.date(),
-            assessment_url=LINK,
-        ),
+        "submitted": submitted_email(**named, submitted_by="Pat Practitioner"),
+        "reopened": reopened_email(**named, reopened_by="Pat Practitioner", reason="W02 is wrong"),
     }
     for name, message in messages.items():
         ((body, _type),) = message.alternatives
@@ -315,7 +299,7 @@ def _emails(client: Client, world: World) -> Iterator[tuple[str, str]]:
             "HTML": str(body),
         }
         for piece, page in pieces.items():  # the link is an address, not words
-            yield f"{name} e-mail's {piece}", page.replace(LINK, "")
+            yield f"{name} e-mail's {piece}", page.replace(EMAIL_LINK, "")
 
 
 def _without_djangos_own(page: str) -> str:
