@@ -3,15 +3,12 @@
 Every object comes through a lookup scoped to the signed-in person; anything else is a 404.
 """
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NoReturn
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.scope import SignedInRequest, one, scoped_or_404
 from checklists.models import Item
 from partnerships.models import Partnership, Team
 
@@ -39,33 +37,6 @@ from .parts import Entry, Part, PartStatus, by_section, entries_of, part_key, se
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers and the benchmark's baseline: answers without touching the database."""
     return HttpResponse("ok", content_type="text/plain")
-
-
-security = logging.getLogger("imh.security")
-
-
-class SignedInRequest(HttpRequest):
-    """A request behind @login_required: its user is a real account."""
-
-    user: User
-
-
-def one[M: Model](queryset: QuerySet[M], pk: int) -> M | None:
-    # One row by its key, with no ORDER BY: first() would join the default ordering's tables.
-    return next(iter(queryset.filter(pk=pk).order_by()[:1]), None)
-
-
-def not_found(model: type[Model], pk: int) -> NoReturn:
-    """A 404 like any other. When the object exists but is someone else's, the security log
-    says so (identifiers only), so that probing other partnerships' ids shows up."""
-    if model._base_manager.filter(pk=pk).exists():
-        security.warning("out of scope: %s %s", model._meta.label, pk)
-    raise Http404
-
-
-def scoped_or_404[M: Model](queryset: QuerySet[M], pk: int) -> M:
-    """The object, if it is in the person's scope."""
-    return one(queryset, pk) or not_found(queryset.model, pk)
 
 
 def assessment_for(user: User, pk: int) -> Assessment:

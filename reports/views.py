@@ -11,8 +11,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.models import User
+from accounts.scope import SignedInRequest, scoped_or_404
 from assessments.models import Round
-from assessments.views import SignedInRequest, assessment_for, scoped_or_404
+from assessments.views import assessment_for
 
 from . import exports, pdf, reports
 from .forms import ReportFilterForm
