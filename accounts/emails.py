@@ -84,6 +84,51 @@ def assessment_reopened(
     )
 
 
+def invitation(
+    *,
+    to: str,
+    invited_by: str,
+    partnership: str,
+    place: str,
+    what: str,
+    accept_url: str,
+    expires_at: datetime.datetime,
+) -> EmailMultiAlternatives:
+    """To someone without an account: the link to set a password and join (`place` is the
+    team, or the partnership for a lead; `what` says in a sentence what they will do)."""
+    expires = timezone.localtime(expires_at)
+    return _message(
+        "invitation",
+        to,
+        {
+            "invited_by": invited_by,
+            "partnership": partnership,
+            "place": place,
+            "what": what,
+            "accept_url": accept_url,
+            "expires_on": date_format(expires, "j F Y"),
+            "expires_time": time_format(expires, "H:i"),
+        },
+    )
+
+
+def added_to_team(
+    *, to: str, added_by: str, partnership: str, place: str, what: str, sign_in_url: str
+) -> EmailMultiAlternatives:
+    """To someone who has an account already, when a lead adds them to a team (or to lead)."""
+    return _message(
+        "added_to_team",
+        to,
+        {
+            "added_by": added_by,
+            "partnership": partnership,
+            "place": place,
+            "what": what,
+            "sign_in_url": sign_in_url,
+        },
+    )
+
+
 def send(messages: Iterable[EmailMessage]) -> int:
     """Sends the messages over one connection; returns how many were sent."""
     batch = list(messages)

@@ -7,6 +7,7 @@ app_name = "assessments"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("teams/<int:team_id>/", views.team, name="team"),
     path("teams/<int:team_id>/rounds/<int:round_id>/start/", views.start, name="start"),
     path("assessments/<int:pk>/", views.assessment_page, name="edit"),
     path("assessments/<int:pk>/sections/<int:section>/", views.section_page, name="section"),

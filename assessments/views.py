@@ -151,6 +151,32 @@ def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse
     return redirect("assessments:edit", assessment.pk)
 
 
+@login_required
+def team(request: SignedInRequest, team_id: int) -> HttpResponse:
+    """A team's assessment in the round open now, started if nobody has yet: where the links in
+    invitations and reminders lead, so that they work before anyone has pressed Start. With no
+    open round, or more than one, the home page says what there is."""
+    team = scoped_or_404(Team.objects.of_member(request.user), pk=team_id)
+    open_rounds = list(
+        Round.objects.filter(partnership_id=team.organisation.partnership_id)
+        .open_on(timezone.localdate())
+        .select_related("checklist")[:2]
+    )
+    if len(open_rounds) != 1:
+        if not open_rounds:
+            messages.info(
+                request,
+                gettext(
+                    "No round is open for %(team)s at the moment. Your partnership lead will "
+                    "email you when one opens."
+                )
+                % {"team": team.name},
+            )
+        return redirect("assessments:home")
+    assessment = Assessment.start(team=team, round=open_rounds[0])
+    return redirect("assessments:edit", assessment.pk)
+
+
 def section_url(assessment: Assessment, key: int, *, back_to_check: bool = False) -> str:
     url = reverse("assessments:section", args=[assessment.pk, key])
     return f"{url}?return=check" if back_to_check else url

@@ -44,11 +44,19 @@ class RequestContextMiddleware:
         access.info(
             "%s %s %s %dms",
             request.method,
-            request.path,
+            _without_secrets(request),
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
         return response
+
+
+def _without_secrets(request: HttpRequest) -> str:
+    """The path, with any token in it (an invitation's, a password reset's) left out: a log is
+    read by more people than should be able to use the link."""
+    match = request.resolver_match
+    token = match.kwargs.get("token") if match is not None else None
+    return request.path.replace(token, "[token]") if token else request.path
 
 
 @receiver(request_finished)

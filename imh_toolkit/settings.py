@@ -265,6 +265,8 @@ PWNED_PASSWORDS = {"API_TIMEOUT": 2.0}
 PASSWORD_RESET_TIMEOUT = 60 * 60
 PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3, minimum=1)
 PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 20, minimum=1)
+# An invitation's link works once, for this many days after it is sent (partnerships.models).
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
 # How long sign-in records (failed attempts, lockouts, the access log) are kept: the
 # clean_up_records command, run daily, deletes older ones.
 RECORD_RETENTION_DAYS = env_int("RECORD_RETENTION_DAYS", 90, minimum=1)

@@ -55,6 +55,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("assessments.urls")),
     path("", include("reports.urls")),
+    path("", include("partnerships.urls")),
 ]
 
 handler400 = "imh_toolkit.views.bad_request"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import NotOwnRolesInline, UserAdmin
 from accounts.models import User
 
-from .models import Organisation, Partnership, PartnershipLead, Team, TeamMembership
+from .models import Invitation, Organisation, Partnership, PartnershipLead, Team, TeamMembership
 
 
 class PartnershipLeadInline(admin.TabularInline):
@@ -148,3 +148,36 @@ class PeopleAdmin(UserAdmin):
                 TeamMembership.objects.filter(user=user).values_list("team", flat=True)
             ),
         }
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made and sent by partnership leads in the service; administrators look,
+    and may withdraw one by setting its withdrawn time. The token's hash is never shown."""
+
+    list_display = ["email", "partnership", "team", "role", "state_label", "sent_at"]
+    list_filter = ["partnership", "role"]
+    search_fields = ["email", "full_name"]
+    fields = (
+        "partnership",
+        "team",
+        "email",
+        "full_name",
+        "role",
+        "invited_by",
+        "created_at",
+        "sends",
+        "sent_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "withdrawn_at",
+    )
+    readonly_fields = fields[:-1]  # all but withdrawn_at
+
+    @admin.display(description=_("state"))
+    def state_label(self, invitation: Invitation) -> str:
+        return invitation.state_label
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

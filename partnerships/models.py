@@ -5,12 +5,15 @@ Who may see what is written here once, as querysets; every view reaches its obje
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Exists, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -261,3 +264,139 @@ def reads_every_partnership(user: User) -> Q:
 def led_partnerships(user: User) -> models.QuerySet[PartnershipLead, Any]:
     """A subquery of the partnership ids the person leads (no joins, so no duplicate rows)."""
     return PartnershipLead.objects.filter(user=user).values("partnership")
+
+
+class Role(models.TextChoices):
+    """What someone is asked to be in a partnership, by an invitation or a spreadsheet's row."""
+
+    MEMBER = "member", _("Member")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    PARTNERSHIP_LEAD = "partnership_lead", _("Partnership lead")
+
+
+def invitation_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.INVITATION_DAYS)
+
+
+def token_hash(token: str) -> str:
+    """What is stored of an invitation's token: its SHA-256. The token itself is 256 random bits,
+    so a plain hash is as strong as a slow one, and lets the link be looked up by it."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationState(models.TextChoices):
+    QUEUED = "queued", _("Being sent")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def led_by(self, user: User) -> InvitationQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(partnership__in=led_partnerships(user))
+
+    def open(self) -> InvitationQuerySet:
+        """Neither accepted nor withdrawn (it may have expired: it can be sent again)."""
+        return self.filter(accepted_at__isnull=True, withdrawn_at__isnull=True)
+
+    def usable(self, now: datetime.datetime) -> InvitationQuerySet:
+        return self.open().filter(expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """An e-mailed link for someone without an account to set a password and join a team (or
+    lead the partnership). Only the token's hash is kept; the token is made when the e-mail is
+    sent, inside the background task, so it is never stored anywhere, task arguments included.
+    Each sending makes a new token and replaces the last: only the newest e-mail's link works."""
+
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("partnership"),
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("team"),
+    )
+    email = models.EmailField(_("email address"))
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sends = models.PositiveIntegerField(
+        _("times sent"), default=0, help_text=_("Each sending replaces the last link.")
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["token_hash"], name="invitation_token_unique"),
+            # One open invitation per person and team (or per person, to lead): sending the
+            # same spreadsheet again invites nobody twice.
+            models.UniqueConstraint(
+                fields=["partnership", "email", "team"],
+                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True),
+                name="invitation_open_unique_per_team",
+            ),
+            models.UniqueConstraint(
+                fields=["partnership", "email"],
+                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True, team__isnull=True),
+                name="invitation_open_unique_without_team",
+            ),
+            models.CheckConstraint(
+                condition=Q(team__isnull=False) | Q(role="partnership_lead"),
+                name="invitation_team_unless_lead",
+            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Invitation to %(email)s") % {"email": self.email}
+
+    def state(self, now: datetime.datetime | None = None) -> str:
+        now = now or timezone.now()
+        if self.accepted_at is not None:
+            return InvitationState.ACCEPTED
+        if self.withdrawn_at is not None:
+            return InvitationState.WITHDRAWN
+        if self.expires_at is None:
+            return InvitationState.QUEUED
+        if self.expires_at <= now:
+            return InvitationState.EXPIRED
+        return InvitationState.SENT
+
+    @property
+    def state_label(self) -> str:
+        return str(InvitationState(self.state()).label)

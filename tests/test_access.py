@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
 from assessments.models import Assessment, Rating, Round
+from partnerships.models import Invitation, Partnership, Team, TeamMembership
 
 from .conftest import World
 from .helpers import rate_all, sign_in
@@ -25,6 +26,7 @@ from .helpers import rate_all, sign_in
 EXEMPT = {
     "admin:*": "staff only; every admin page is checked in test_admin.py",
     "password_reset_confirm": "protected by a signed one-time token; tested in test_auth.py",
+    "partnerships:accept": "protected by a single-use token; tested in test_invitations.py",
 }
 
 
@@ -185,7 +187,58 @@ def _teams_in_rounds_not_theirs(world: World) -> list[tuple[User, TeamInRound]]:
     ]
 
 
+def _partnership(partnership: Partnership) -> dict[str, int]:
+    return {"partnership_id": partnership.pk}
+
+
+def _not_its_leads(world: World) -> list[tuple[User, Partnership]]:
+    """Managing a partnership takes leading it: nobody else, administrators and readers of
+    every partnership included."""
+    return [
+        (world.practitioner, world.partnership),
+        (world.lead, world.other_partnership),
+        (world.outsider, world.partnership),
+        (world.staff, world.partnership),
+        (world.staff_without_rights, world.partnership),
+        (world.user_admin, world.partnership),
+        (world.reader, world.partnership),
+    ]
+
+
+def _its_lead(world: World) -> list[tuple[User, Partnership]]:
+    return [(world.lead, world.partnership)]
+
+
+def _invitation(invitation: Invitation) -> dict[str, int]:
+    return {"pk": invitation.pk}
+
+
+def _invitations_not_theirs(world: World) -> list[tuple[User, Invitation]]:
+    return [(user, _invitation_in(p)) for user, p in _not_its_leads(world)]
+
+
+def _invitation_in(partnership: Partnership) -> Invitation:
+    return Invitation.objects.get(partnership=partnership)
+
+
+def _teams_not_theirs(world: World) -> list[tuple[User, Team]]:
+    return [
+        (world.practitioner, world.other_team),
+        (world.practitioner, world.outsider_team),
+        (world.lead, world.team),  # leads look; a team's own page is its members'
+        (world.outsider, world.team),
+        (world.staff, world.team),
+        (world.reader, world.team),
+    ]
+
+
 REPORT_CASE = Case(_round, _not_leads, _leads_and_readers)
+PARTNERSHIP_CASE = Case(_partnership, _not_its_leads, _its_lead)
+INVITATION_CASE = Case(
+    _invitation,
+    _invitations_not_theirs,
+    lambda w: [(w.lead, _invitation_in(w.partnership))],
+)
 
 CASES: dict[str, Case] = {
     "reports:dashboard": REPORT_CASE,
@@ -224,6 +277,15 @@ CASES: dict[str, Case] = {
     "assessments:submitted": Case(_by_pk, _members_only, _member),
     "assessments:reopen": Case(_by_pk, _leads_only, lambda w: [(w.lead, _mine(w))]),
     "assessments:history": Case(_by_pk, _visible, _readers),
+    "assessments:team": Case(
+        lambda team: {"team_id": team.pk},
+        _teams_not_theirs,
+        lambda w: [(w.practitioner, w.team)],
+    ),
+    "partnerships:invitations": PARTNERSHIP_CASE,
+    "partnerships:invite": PARTNERSHIP_CASE,
+    "partnerships:resend": INVITATION_CASE,
+    "partnerships:withdraw": INVITATION_CASE,
 }
 
 
@@ -236,11 +298,18 @@ def started(world: World) -> World:
     ]:
         assessment = Assessment.start(team=team, round=round_)
         assessment.ratings.filter(item__code="W01").update(rag="amber", evidence="Before")
+    for partnership, team in [
+        (world.partnership, world.team),
+        (world.other_partnership, world.outsider_team),
+    ]:
+        Invitation.objects.create(partnership=partnership, team=team, email="new@example.org")
     return world
 
 
 def _snapshot() -> list[Any]:
     return [
+        list(Invitation.objects.order_by("pk").values_list("pk", "sends", "withdrawn_at", "email")),
+        list(TeamMembership.objects.order_by("pk").values_list("pk", "user", "team")),
         list(Assessment.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Rating.objects.order_by("pk").values_list("pk", "rag", "evidence", "next_step")),
     ]
@@ -262,7 +331,8 @@ def test_people_outside_the_scope_get_404_and_change_nothing(
     for user, target in case.denied(started):
         sign_in(client, user)
         url = reverse(route, kwargs=case.kwargs(target))
-        post_data = {"reason": "Because", "action": "save"}
+        post_data = {"reason": "Because", "action": "save", "email": "intruder@example.org"}
+        post_data.update({"role": "member", "team": str(started.team.pk)})
         if isinstance(target, Assessment):
             post_data.update(rate_all(target, "red"))
         assert client.get(url).status_code in {404, 405}, (route, user.email, "GET")

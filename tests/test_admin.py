@@ -14,6 +14,7 @@ from accounts.models import User
 from assessments import tasks
 from assessments.models import Assessment, Rating, Round
 from checklists.models import Checklist, Item
+from partnerships.models import Invitation
 
 from .conftest import World
 from .helpers import PASSWORD, form_data, make_checklist, make_user, posted_as_is, save_url, sign_in
@@ -34,6 +35,9 @@ def every_model(client: Client, world: World) -> World:
     from django.contrib.auth.models import Group
 
     Group.objects.create(name="Checklist editors")
+    Invitation.objects.create(
+        partnership=world.partnership, team=world.team, email="new@example.org"
+    )
     # A task waiting in the database (no worker runs here), for the background tasks' pages.
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
         tasks.tell_team_submitted.enqueue(assessment.pk, "2026-11-30T10:00:00+00:00")

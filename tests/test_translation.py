@@ -20,19 +20,20 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.core.cache import caches
 from django.core.management import call_command
 from django.http import HttpRequest
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from assessments.models import Assessment, Rating, Round
 from assessments.templatetags import assessment_tags
 from checklists.templatetags import rag as rag_tags
-from partnerships.models import Team
+from partnerships.models import Invitation, Team
 from reports import pdf, reports
 
 from .conftest import World
@@ -302,6 +303,56 @@ def _emails(client: Client, world: World) -> Iterator[tuple[str, str]]:
             yield f"{name} e-mail's {piece}", page.replace(EMAIL_LINK, "")
 
 
+def _people_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    """The lead's invitation pages in every state, the invited person's pages for every way a
+    link can end, and the two e-mails about joining."""
+    sign_in(client, world.lead)
+    invite = reverse("partnerships:invite", args=[world.partnership.pk])
+    yield "invite", client.get(invite).text
+    yield "invite, refused", client.post(invite, {"email": "nope", "role": "member"}).text
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for email in ["a@example.org", "b@example.org", "c@example.org"]:
+            client.post(invite, {"email": email, "role": "member", "team": world.team.pk})
+        client.post(invite, {"email": world.outsider.email, "role": "partnership_lead"})
+    links = {m.to[0]: re.search(r"/join/[^/\s]+/", str(m.body)) for m in mail.outbox}
+    url = {email: found.group(0) for email, found in links.items() if found}
+    Invitation.objects.filter(email="b@example.org").update(
+        expires_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    c = Invitation.objects.get(email="c@example.org")
+    yield "withdraw", client.get(reverse("partnerships:withdraw", args=[c.pk])).text
+    client.post(reverse("partnerships:withdraw", args=[c.pk]))
+    yield (
+        "invitations",
+        client.get(reverse("partnerships:invitations", args=[world.partnership.pk])).text,
+    )
+    yield "join, someone else", client.get(url["a@example.org"]).text
+    client.logout()
+    yield "join", client.get(url["a@example.org"]).text
+    yield "join, refused", client.post(url["a@example.org"], {"new_password1": "x"}).text
+    yield "join, expired", client.get(url["b@example.org"]).text
+    yield "join, withdrawn", client.get(url["c@example.org"]).text
+    yield "join, unknown", client.get(reverse("partnerships:accept", args=["nope"])).text
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        Invitation.objects.filter(email="a@example.org").update(email=world.reader.email)
+    yield "join, sign in first", client.get(url["a@example.org"]).text
+    sign_in(client, world.reader)
+    yield "join, accept", client.get(url["a@example.org"]).text
+    client.post(url["a@example.org"])
+    client.logout()
+    yield "join, used", client.get(url["a@example.org"]).text
+    for message in mail.outbox[:1] + mail.outbox[-1:]:  # an invitation, an "added"
+        ((body, _type),) = message.alternatives  # type: ignore[union-attr]
+        name = message.subject
+        yield f"{name}: subject", f"<p>{html.escape(str(message.subject))}</p>"
+        yield f"{name}: text", f"<pre>{html.escape(_no_links(str(message.body)))}</pre>"
+        yield f"{name}: HTML", _no_links(str(body))
+
+
+def _no_links(text: str) -> str:
+    return re.sub(r"https?://[^\s<\"]+", "", text)
+
+
 def _without_djangos_own(page: str) -> str:
     """Django's admin writes three words untranslated, as image descriptions: the search icon's
     "Search" and the yes/no icons' "True" and "False". They are Django's to fix, not ours."""
@@ -328,6 +379,7 @@ def _first_item(assessment: Assessment) -> int:
         _report_pages,
         _admin_pages,
         _emails,
+        _people_pages,
     ],
 )
 def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(
@@ -360,6 +412,7 @@ def _world_data(world: World) -> tuple[str, ...]:
         "W02 is wrong",
         "Train everyone",
     ]  # bad evidence sent back; a lead's reason to reopen
+    texts += ["a@example.org", "b@example.org", "c@example.org"]  # people invited
     for user in User.objects.all():
         texts += [user.email, user.full_name]
         texts += [
