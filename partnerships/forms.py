@@ -103,3 +103,29 @@ class JoinForm(GdsSetPasswordForm):
             Field.text("new_password2", field_width=20),
             Button.primary("submit", gettext("Accept and set password")),
         )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Upload a spreadsheet"),
+        help_text=_("A CSV file or an Excel workbook (.xlsx), 5 MB and 5,000 people at most."),
+        error_messages={"required": _("Choose the spreadsheet to upload")},
+    )
+    several_teams = forms.BooleanField(
+        label=_("People may be in more than one team"),
+        required=False,
+        help_text=_(
+            "Leave this unticked to be warned when one email address is in rows of two teams, "
+            "which is usually a copying mistake."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field("file"),
+            Field.checkbox("several_teams"),
+            Button.primary("submit", gettext("Upload and check")),
+        )

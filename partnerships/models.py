@@ -400,3 +400,31 @@ class Invitation(models.Model):
     @property
     def state_label(self) -> str:
         return str(InvitationState(self.state()).label)
+
+
+class PeopleImport(models.Model):
+    """An uploaded spreadsheet's checked rows, between the preview and the lead's confirmation
+    (then deleted). Kept for a day at most: each new upload clears older ones."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="+", verbose_name=_("partnership")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    rows = models.JSONField(_("rows"))
+    problems = models.JSONField(_("problems"), default=list)
+    several_teams = models.BooleanField(_("people may be in more than one team"), default=False)
+    fingerprint = models.CharField(_("what the preview showed"), max_length=64)
+
+    class Meta:
+        verbose_name = _("people import")
+        verbose_name_plural = _("people imports")
+
+    def __str__(self) -> str:
+        return self.filename or gettext("Uploaded spreadsheet")

@@ -63,9 +63,10 @@ def give_role(user: User, partnership: Partnership, team: Team | None, role: str
 
 
 def _queue_invitation(invitation: Invitation) -> None:
-    from .tasks import send_invitation
+    from .tasks import send_invitations
 
-    transaction.on_commit(partial(send_invitation.enqueue, invitation.pk, invitation.sends))
+    pair = [invitation.pk, invitation.sends]
+    transaction.on_commit(partial(send_invitations.enqueue, [pair]))
 
 
 def _queue_added(
@@ -73,10 +74,8 @@ def _queue_added(
 ) -> None:
     from .tasks import tell_added
 
-    team_id = team.pk if team is not None else None
-    transaction.on_commit(
-        partial(tell_added.enqueue, user.pk, partnership.pk, team_id, role, by.pk)
-    )
+    person = [user.pk, team.pk if team is not None else None, role]
+    transaction.on_commit(partial(tell_added.enqueue, partnership.pk, by.pk, [person]))
 
 
 @transaction.atomic

@@ -5,7 +5,9 @@ the token must never be one. Each sending claims the invitation with a condition
 its count of sendings, so a task run twice (a retry, two workers) sends one e-mail."""
 
 import secrets
+from typing import Any
 
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.tasks import task
 from django.urls import reverse
@@ -27,9 +29,9 @@ def _name(user: User | None, partnership: Partnership) -> str:
     return user.full_name or user.email
 
 
-@task()
-def send_invitation(invitation_id: int, sends: int) -> int:
-    """E-mails the invitation with a new link, if nobody has sent it since `sends` was read."""
+def _sent(invitation_id: int, sends: int) -> EmailMultiAlternatives | None:
+    """Claims one sending of the invitation, with a new token, and builds its e-mail; None if
+    someone sent it since `sends` was read, or it was accepted or withdrawn."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     claimed = (
@@ -42,49 +44,57 @@ def send_invitation(invitation_id: int, sends: int) -> int:
             expires_at=now + invitation_lifetime(),
         )
     )
-    if not claimed:  # sent by another run, or accepted or withdrawn since
-        return 0
+    if not claimed:
+        return None
     invitation = Invitation.objects.select_related("partnership", "team", "invited_by").get(
         pk=invitation_id
     )
     partnership = invitation.partnership
-    team = invitation.team.name if invitation.team else partnership.name
+    place = invitation.team.name if invitation.team else partnership.name
     assert invitation.expires_at is not None
-    return emails.send(
-        [
-            emails.invitation(
-                to=invitation.email,
-                invited_by=_name(invitation.invited_by, partnership),
-                partnership=partnership.name,
-                place=team,
-                what=what_it_means(invitation.role, team, partnership.name),
-                accept_url=emails.link(reverse("partnerships:accept", args=[token])),
-                expires_at=invitation.expires_at,
-            )
-        ]
+    return emails.invitation(
+        to=invitation.email,
+        invited_by=_name(invitation.invited_by, partnership),
+        partnership=partnership.name,
+        place=place,
+        what=what_it_means(invitation.role, place, partnership.name),
+        accept_url=emails.link(reverse("partnerships:accept", args=[token])),
+        expires_at=invitation.expires_at,
     )
 
 
 @task()
-def tell_added(
-    user_id: int, partnership_id: int, team_id: int | None, role: str, added_by_id: int
-) -> int:
-    """E-mails someone with an account that a lead added them to a team or to lead."""
-    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
-    if user is None:
-        return 0
+def send_invitations(invitations: list[list[int]]) -> int:
+    """E-mails each invitation, given as [id, times sent when it was queued], with a new link:
+    one e-mail for each, however often the task runs."""
+    messages = [_sent(invitation_id, sends) for invitation_id, sends in invitations]
+    return emails.send(message for message in messages if message is not None)
+
+
+@task()
+def tell_added(partnership_id: int, added_by_id: int | None, people: list[list[Any]]) -> int:
+    """E-mails each person with an account, given as [user id, team id or None, role], that a
+    lead added them to a team or to lead the partnership."""
     partnership = Partnership.objects.get(pk=partnership_id)
-    team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
-    place = team.name if team is not None else partnership.name
-    return emails.send(
-        [
+    added_by = User.objects.filter(pk=added_by_id).first() if added_by_id is not None else None
+    users = User.objects.filter(pk__in=[p[0] for p in people], is_active=True).exclude(email="")
+    by_id = {user.pk: user for user in users}
+    teams = Team.objects.in_bulk([p[1] for p in people if p[1] is not None])
+    messages = []
+    for user_id, team_id, role in people:
+        user = by_id.get(user_id)
+        if user is None:
+            continue
+        team = teams.get(team_id) if team_id is not None else None
+        place = team.name if team is not None else partnership.name
+        messages.append(
             emails.added_to_team(
                 to=user.email,
-                added_by=_name(User.objects.filter(pk=added_by_id).first(), partnership),
+                added_by=_name(added_by, partnership),
                 partnership=partnership.name,
                 place=place,
                 what=what_it_means(role, place, partnership.name),
                 sign_in_url=emails.link(reverse("login")),
             )
-        ]
-    )
+        )
+    return emails.send(messages)

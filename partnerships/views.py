@@ -2,10 +2,14 @@
 page an invited person's link opens. A lead reaches only partnerships they lead; anything else
 is a 404, as everywhere."""
 
+from dataclasses import asdict
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,8 +20,9 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.scope import SignedInRequest, scoped_or_404
 
-from .forms import InviteForm, JoinForm
-from .models import Invitation, InvitationState, Partnership, token_hash
+from . import imports
+from .forms import InviteForm, JoinForm, UploadForm
+from .models import Invitation, InvitationState, Partnership, PeopleImport, token_hash
 from .people import NotUsable, Outcome, accept, bring_in, resend, withdraw
 
 
@@ -203,3 +208,139 @@ def _accepted(
     place = invitation.team.name if invitation.team else invitation.partnership.name
     messages.success(request, gettext("You have joined %(place)s.") % {"place": place})
     return redirect(_landing(invitation))
+
+
+def _led_import(request: SignedInRequest, pk: int) -> PeopleImport:
+    return scoped_or_404(
+        PeopleImport.objects.filter(
+            partnership__in=Partnership.objects.led_by(request.user)
+        ).select_related("partnership"),
+        pk,
+    )
+
+
+@login_required
+def import_people(request: SignedInRequest, partnership_id: int) -> HttpResponse:
+    """Upload a spreadsheet of people; it is checked and shown before anything changes."""
+    partnership = _led(request, partnership_id)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        several = form.cleaned_data["several_teams"]
+        try:
+            if upload.size > imports.MAX_BYTES:  # refused before it is read into memory
+                imports.read(b"x" * (imports.MAX_BYTES + 1))
+            rows, problems = imports.check(
+                imports.read(upload.read(), upload.name), several_teams=several
+            )
+        except imports.Refused as refused:
+            form.add_error("file", refused.message)
+        else:
+            return redirect(
+                "partnerships:import-preview",
+                _keep(request, partnership, upload.name, rows, problems, several).pk,
+            )
+    return render(
+        request,
+        "partnerships/import_people.html",
+        {"partnership": partnership, "form": form, "columns": imports.COLUMNS},
+    )
+
+
+def _keep(
+    request: SignedInRequest,
+    partnership: Partnership,
+    filename: str,
+    rows: list[imports.Row],
+    problems: list[imports.Problem],
+    several_teams: bool,
+) -> PeopleImport:
+    # Earlier unconfirmed uploads hold people's details nobody needs any more: this lead's for
+    # this partnership (this one replaces them), and anyone's from before yesterday.
+    PeopleImport.objects.filter(
+        Q(partnership=partnership, uploaded_by=request.user)
+        | Q(uploaded_at__lt=timezone.now() - timedelta(days=1))
+    ).delete()
+    return PeopleImport.objects.create(
+        partnership=partnership,
+        uploaded_by=request.user,
+        filename=filename[:255],
+        rows=[asdict(row) for row in rows],
+        problems=[asdict(problem) for problem in problems],
+        several_teams=several_teams,
+        fingerprint=imports.plan(partnership, rows).fingerprint(),
+    )
+
+
+def _rows_of(kept: PeopleImport) -> list[imports.Row]:
+    return [imports.Row(**row) for row in kept.rows]
+
+
+@login_required
+def import_preview(request: SignedInRequest, pk: int) -> HttpResponse:
+    kept = _led_import(request, pk)
+    change = imports.plan(kept.partnership, _rows_of(kept))
+    if change.fingerprint() != kept.fingerprint:  # something changed since the upload
+        PeopleImport.objects.filter(pk=kept.pk).update(fingerprint=change.fingerprint())
+    problems = [imports.Problem(**problem) for problem in kept.problems]
+    return render(
+        request,
+        "partnerships/import_preview.html",
+        {
+            "kept": kept,
+            "partnership": kept.partnership,
+            "change": change,
+            "summary": imports.summary(change),
+            "problems": problems,
+            "form": UploadForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request: SignedInRequest, pk: int) -> HttpResponse:
+    kept = _led_import(request, pk)
+    if kept.problems:
+        return redirect("partnerships:import-preview", kept.pk)
+    try:
+        done = imports.apply(
+            kept.partnership,
+            _rows_of(kept),
+            by=request.user,
+            end_missing=request.POST.get("end_missing") == "yes",
+            expected=request.POST.get("fingerprint", ""),
+        )
+    except imports.Changed:
+        messages.error(
+            request,
+            gettext(
+                "Something changed in the partnership since this preview was made, so nothing "
+                "was imported. Check the preview again, then confirm."
+            ),
+        )
+        return redirect("partnerships:import-preview", kept.pk)
+    PeopleImport.objects.filter(pk=kept.pk).delete()
+    messages.success(request, _done_message(done))
+    return redirect("partnerships:invitations", kept.partnership_id)
+
+
+def _done_message(done: imports.Done) -> str:
+    if not done.lines():
+        return gettext("Nothing needed changing.")
+    return gettext("Imported: %(changes)s. Any invitations are on their way.") % {
+        "changes": ", ".join(done.lines())
+    }
+
+
+@login_required
+def people_template(request: SignedInRequest, extension: str) -> HttpResponse:
+    """The spreadsheet to fill in: the columns, two example rows, and (in the workbook) lists
+    of the sectors, team types and roles to choose from."""
+    if extension == "xlsx":
+        content, kind = imports.template_xlsx(), imports.XLSX_TYPE
+    else:
+        content, kind = imports.template_csv(), "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="people-template.{extension}"'
+    return response

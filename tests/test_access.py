@@ -17,7 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
 from assessments.models import Assessment, Rating, Round
-from partnerships.models import Invitation, Partnership, Team, TeamMembership
+from partnerships import imports
+from partnerships.models import Invitation, Partnership, PeopleImport, Team, TeamMembership
 
 from .conftest import World
 from .helpers import rate_all, sign_in
@@ -234,6 +235,17 @@ def _teams_not_theirs(world: World) -> list[tuple[User, Team]]:
 
 REPORT_CASE = Case(_round, _not_leads, _leads_and_readers)
 PARTNERSHIP_CASE = Case(_partnership, _not_its_leads, _its_lead)
+
+
+def _upload_in(partnership: Partnership) -> PeopleImport:
+    return PeopleImport.objects.get(partnership=partnership)
+
+
+IMPORT_CASE = Case(
+    lambda upload: {"pk": upload.pk},
+    lambda w: [(user, _upload_in(p)) for user, p in _not_its_leads(w)],
+    lambda w: [(w.lead, _upload_in(w.partnership))],
+)
 INVITATION_CASE = Case(
     _invitation,
     _invitations_not_theirs,
@@ -285,6 +297,9 @@ CASES: dict[str, Case] = {
     "partnerships:invitations": PARTNERSHIP_CASE,
     "partnerships:invite": PARTNERSHIP_CASE,
     "partnerships:resend": INVITATION_CASE,
+    "partnerships:import-people": PARTNERSHIP_CASE,
+    "partnerships:import-preview": IMPORT_CASE,
+    "partnerships:import-confirm": IMPORT_CASE,
     "partnerships:withdraw": INVITATION_CASE,
 }
 
@@ -303,6 +318,24 @@ def started(world: World) -> World:
         (world.other_partnership, world.outsider_team),
     ]:
         Invitation.objects.create(partnership=partnership, team=team, email="new@example.org")
+        row = {
+            "row": 2,
+            "organisation": team.organisation.name,
+            "sector": team.organisation.sector,
+            "team": team.name,
+            "team_type": team.team_type,
+            "headcount": None,
+            "full_name": "",
+            "email": "imported@example.org",
+            "role": "member",
+        }
+        rows = [imports.Row(**row)]  # type: ignore[arg-type]
+        PeopleImport.objects.create(
+            partnership=partnership,
+            uploaded_by=world.staff,
+            rows=[row],
+            fingerprint=imports.plan(partnership, rows).fingerprint(),
+        )
     return world
 
 
@@ -310,6 +343,7 @@ def _snapshot() -> list[Any]:
     return [
         list(Invitation.objects.order_by("pk").values_list("pk", "sends", "withdrawn_at", "email")),
         list(TeamMembership.objects.order_by("pk").values_list("pk", "user", "team")),
+        list(Team.objects.order_by("pk").values_list("pk", "name")),
         list(Assessment.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Rating.objects.order_by("pk").values_list("pk", "rag", "evidence", "next_step")),
     ]
@@ -335,6 +369,8 @@ def test_people_outside_the_scope_get_404_and_change_nothing(
         post_data.update({"role": "member", "team": str(started.team.pk)})
         if isinstance(target, Assessment):
             post_data.update(rate_all(target, "red"))
+        if isinstance(target, PeopleImport):  # a confirmation that would import, if let in
+            post_data["fingerprint"] = target.fingerprint
         assert client.get(url).status_code in {404, 405}, (route, user.email, "GET")
         assert client.post(url, post_data).status_code == 404, (route, user.email, "POST")
     assert _snapshot() == before

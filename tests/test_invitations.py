@@ -92,11 +92,11 @@ def test_only_the_tokens_hash_is_stored_and_the_queued_task_holds_no_token(
     _invite(world)
     (queued,) = DBTaskResult.objects.all()
     invitation = Invitation.objects.get()
-    assert queued.args_kwargs == {"args": [invitation.pk, 0], "kwargs": {}}
+    assert queued.args_kwargs == {"args": [[[invitation.pk, 0]]], "kwargs": {}}
     assert invitation.token_hash is None
     assert not mail.outbox
 
-    tasks.send_invitation.call(*queued.args_kwargs["args"])  # as the worker runs it
+    tasks.send_invitations.call(*queued.args_kwargs["args"])  # as the worker runs it
     token = _token(_link(mail.outbox[0]))
     assert len(token) >= 40
     invitation.refresh_from_db()
@@ -191,10 +191,10 @@ def test_an_unknown_or_mangled_link_gets_a_clear_page(client: Client, world: Wor
 def test_sending_twice_sends_one_email_and_a_resend_replaces_the_link(world: World) -> None:
     _invite(world)
     invitation = Invitation.objects.get()
-    assert tasks.send_invitation.call(invitation.pk, 0) == 0  # a retry of the first sending
+    assert tasks.send_invitations.call([[invitation.pk, 0]]) == 0  # a retry of the first sending
     assert len(mail.outbox) == 1
     first = invitation.token_hash or Invitation.objects.get().token_hash
-    assert tasks.send_invitation.call(invitation.pk, 1) == 1
+    assert tasks.send_invitations.call([[invitation.pk, 1]]) == 1
     assert len(mail.outbox) == 2
     assert Invitation.objects.get().token_hash != first
 

@@ -22,6 +22,7 @@ from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.cache import caches
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.http import HttpRequest
 from django.test import Client, TestCase
@@ -349,6 +350,28 @@ def _people_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
         yield f"{name}: HTML", _no_links(str(body))
 
 
+def _import_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    """The spreadsheet import: the upload page, a refused file, a preview with problems, and a
+    preview with a change of every kind."""
+    sign_in(client, world.lead)
+    url = reverse("partnerships:import-people", args=[world.partnership.pk])
+    yield "import", client.get(url).text
+
+    def upload(data: bytes) -> str:
+        return client.post(url, {"file": SimpleUploadedFile("people.csv", data)}, follow=True).text
+
+    yield "import, refused", upload(b"\x89PNG\r\n\x00")
+    header = "organisation,sector,team,team_type,headcount,first_name,last_name,email,role"
+    team, org = world.team, world.team.organisation
+    good = [
+        f"{org.name},Voluntary,{team.name},Midwifery,9,,,{world.reader.email},team lead",
+        "Riverside Council,Local authority,Hub,Family hub,3,,,a@example.org,partnership lead",
+    ]
+    bad = [*good, "Riverside Council,Council,Hub,Family hub,x,,,nope,boss"]
+    yield "import, problems", upload("\n".join([header, *bad]).encode())
+    yield "import, preview", upload("\n".join([header, *good]).encode())
+
+
 def _no_links(text: str) -> str:
     return re.sub(r"https?://[^\s<\"]+", "", text)
 
@@ -380,6 +403,7 @@ def _first_item(assessment: Assessment) -> int:
         _admin_pages,
         _emails,
         _people_pages,
+        _import_pages,
     ],
 )
 def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(
@@ -413,6 +437,7 @@ def _world_data(world: World) -> tuple[str, ...]:
         "Train everyone",
     ]  # bad evidence sent back; a lead's reason to reopen
     texts += ["a@example.org", "b@example.org", "c@example.org"]  # people invited
+    texts += ["Riverside Council", "Hub", "people.csv", "nope", "boss", "Council", "x"]
     for user in User.objects.all():
         texts += [user.email, user.full_name]
         texts += [

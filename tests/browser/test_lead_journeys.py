@@ -1,0 +1,223 @@
+"""A partnership lead who is not an administrator sets up their partnership in a real browser:
+the template, a spreadsheet with mistakes, its preview, the corrected file, the confirmation.
+Then the person they invited follows the e-mailed link, chooses a password and lands on their
+team's assessment. axe-core checks every page and state on the way, at 1280 and 320 px."""
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from accounts.models import User
+from assessments.models import Assessment
+from checklists.models import Checklist
+from partnerships.models import Invitation, Partnership, Team, TeamMembership
+
+from ..helpers import PASSWORD, add_lead, make_partnership, make_round, make_team, make_user
+from .conftest import assert_accessible_at_any_width, new_context
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def partnership(live_server: LiveServer, transactional_db: None) -> Partnership:
+    call_command("loaddata", Path(settings.BASE_DIR) / "fixtures" / "checklist.json", verbosity=0)
+    partnership = make_partnership("Lakeside Partnership")
+    make_team(partnership, "Health Visiting West", organisation="Lakeside NHS Trust")
+    make_round(partnership, Checklist.objects.get(), name="2026 workforce round")
+    lead = make_user("lead@example.org", full_name="Lee Lead")  # not staff
+    add_lead(lead, partnership)
+    return partnership
+
+
+def _sign_in(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{url}/sign-in/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("main button.govuk-button")
+
+
+def _filled_template(template: Path, rows: list[list[object]], to: Path) -> Path:
+    """The downloaded template with its example rows replaced by ours, as a lead fills it."""
+    book = openpyxl.load_workbook(template)
+    sheet = book["People"]
+    sheet.delete_rows(2, sheet.max_row)
+    for row in rows:
+        sheet.append(row)
+    book.save(to)
+    return to
+
+
+def _people(email_of_ben: str) -> list[list[object]]:
+    hub = [
+        "Lakeside Council",
+        "Local authority",
+        "Family Hub North",
+        "Family hub or children's centre",
+    ]
+    return [
+        [*hub, 12, "Asha", "Begum", "asha@example.org", "team lead"],
+        [*hub, 12, "Ben", "Cole", email_of_ben, "member"],
+        [
+            "Lakeside Council",
+            "Council",
+            "Family Hub South",
+            "Family hub or children's centre",
+            8,
+            "Cara",
+            "Dunn",
+            "cara@example.org",
+            "member",
+        ],
+    ]
+
+
+def test_a_lead_brings_in_people_from_the_template(
+    browser: Browser, live_server: LiveServer, partnership: Partnership, tmp_path: Path
+) -> None:
+    context = new_context(browser, accept_downloads=True)
+    page = context.new_page()
+    url = live_server.url
+    _sign_in(page, url, "lead@example.org")
+    page.click("text=People and invitations")
+    assert_accessible_at_any_width(page, "people and invitations, nobody yet")
+    page.click("text=Add people from a spreadsheet")
+    expect(page.locator("h1")).to_have_text("Add people from a spreadsheet")
+    assert_accessible_at_any_width(page, "the upload page")
+
+    with page.expect_download() as download:
+        page.click("text=Download the template (Excel, .xlsx)")
+    template = tmp_path / "template.xlsx"
+    download.value.save_as(template)
+
+    page.click("main form button.govuk-button")  # nothing chosen
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the spreadsheet")
+    assert_accessible_at_any_width(page, "the upload page with an error")
+
+    wrong = _filled_template(template, _people("ben@example"), tmp_path / "people.xlsx")
+    page.set_input_files("#id_file", str(wrong))
+    page.click("main form button.govuk-button")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Row 3, email: “ben@example” is not an email address")
+    expect(summary).to_contain_text("Row 4, sector: “Council” is not a sector")
+    expect(page.locator("button", has_text="Confirm and import")).to_have_count(0)
+    assert_accessible_at_any_width(page, "the preview with problems")
+    assert not Team.objects.filter(name="Family Hub North").exists()
+
+    rows = _people("ben@example.org")
+    rows[2][1] = "Local authority"
+    fixed = _filled_template(template, rows, tmp_path / "people-fixed.xlsx")
+    page.set_input_files("#id_file", str(fixed))
+    page.click("main form button.govuk-button")
+    expect(page.locator("h1")).to_have_text("Check the people to import")
+    expect(page.locator("main")).to_contain_text("3 people to invite")
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    assert_accessible_at_any_width(page, "the preview")
+    page.click("text=Confirm and import")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Imported: 1 organisation added, 2 teams added, 3 people invited."
+    )
+    assert_accessible_at_any_width(page, "people and invitations, after the import")
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == [
+        "asha@example.org",
+        "ben@example.org",
+        "cara@example.org",
+    ]
+    assert len(mail.outbox) == 3
+    context.close()
+
+
+def test_an_invited_person_follows_the_link_and_lands_on_their_teams_assessment(
+    browser: Browser, live_server: LiveServer, partnership: Partnership
+) -> None:
+    team = Team.objects.get(name="Health Visiting West")
+    lead_page = new_context(browser).new_page()
+    _sign_in(lead_page, live_server.url, "lead@example.org")
+    lead_page.goto(f"{live_server.url}/partnerships/{partnership.pk}/invite/")
+    assert_accessible_at_any_width(lead_page, "the invitation form")
+    lead_page.fill("#id_email", "nia.new@example.org")
+    lead_page.fill("#id_full_name", "Nia New")
+    lead_page.select_option("#id_team", label="Health Visiting West (Lakeside NHS Trust)")
+    lead_page.click("main form button.govuk-button")
+    expect(lead_page.locator(".govuk-notification-banner")).to_contain_text(
+        "An invitation is on its way to nia.new@example.org"
+    )
+    (message,) = mail.outbox
+    link = re.search(r"http://\S+/join/\S+/", str(message.body))
+    assert link is not None
+    address = link.group(0).replace(settings.SITE_URL, live_server.url)
+
+    page = new_context(browser).new_page()
+    page.goto(address)
+    expect(page.locator("h1")).to_have_text("Accept your invitation")
+    assert_accessible_at_any_width(page, "the invitation's page")
+    page.fill("#id_new_password1", "short")
+    page.fill("#id_new_password2", "short")
+    page.click("main form button.govuk-button")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible_at_any_width(page, "the invitation's page with errors")
+    page.fill("#id_new_password1", "tangerine-kettle-harbour-42")
+    page.fill("#id_new_password2", "tangerine-kettle-harbour-42")
+    page.click("main form button.govuk-button")
+    assessment = Assessment.objects.get(team=team)
+    expect(page).to_have_url(f"{live_server.url}/assessments/{assessment.pk}/")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "You have joined Health Visiting West."
+    )
+    assert_accessible_at_any_width(page, "the team's assessment, just joined")
+    person = User.objects.get(email="nia.new@example.org")
+    assert TeamMembership.objects.filter(user=person, team=team).exists()
+
+    page.goto(address)  # the link again, signed in: straight back to the team
+    expect(page).to_have_url(f"{live_server.url}/assessments/{assessment.pk}/")
+    other = new_context(browser).new_page()
+    other.goto(address)  # the link again, by anyone else
+    expect(other.locator("h1")).to_have_text("This invitation has already been used")
+    assert_accessible_at_any_width(other, "a used invitation")
+    other.goto(f"{live_server.url}/join/not-a-real-token/")
+    expect(other.locator("h1")).to_have_text("This invitation link does not work")
+    assert_accessible_at_any_width(other, "an unknown invitation link")
+
+    lead_page.goto(f"{live_server.url}/partnerships/{partnership.pk}/invitations/")
+    expect(lead_page.locator("tbody")).to_contain_text("Accepted")
+    assert_accessible_at_any_width(lead_page, "people and invitations, one accepted")
+
+
+def test_expired_and_withdrawn_invitations_say_so(
+    browser: Browser, live_server: LiveServer, partnership: Partnership
+) -> None:
+    lead_page = new_context(browser).new_page()
+    _sign_in(lead_page, live_server.url, "lead@example.org")
+    for email in ["late@example.org", "gone@example.org"]:
+        lead_page.goto(f"{live_server.url}/partnerships/{partnership.pk}/invite/")
+        lead_page.fill("#id_email", email)
+        lead_page.select_option("#id_team", label="Health Visiting West (Lakeside NHS Trust)")
+        lead_page.click("main form button.govuk-button")
+    links = {m.to[0]: re.search(r"/join/\S+/", str(m.body)) for m in mail.outbox}
+    gone = Invitation.objects.get(email="gone@example.org")
+    lead_page.goto(f"{live_server.url}/invitations/{gone.pk}/withdraw/")
+    assert_accessible_at_any_width(lead_page, "withdrawing an invitation")
+    lead_page.click("main form button.govuk-button")
+    Invitation.objects.filter(email="late@example.org").update(expires_at=timezone.now())
+    lead_page.reload()
+    expect(lead_page.locator("tbody")).to_contain_text("Expired")
+    expect(lead_page.locator("tbody")).to_contain_text("Withdrawn")
+    assert_accessible_at_any_width(lead_page, "people and invitations, expired and withdrawn")
+
+    page = new_context(browser).new_page()
+    for email, heading in [
+        ("late@example.org", "This invitation has expired"),
+        ("gone@example.org", "This invitation was withdrawn"),
+    ]:
+        found = links[email]
+        assert found is not None
+        page.goto(live_server.url + found.group(0))
+        expect(page.locator("h1")).to_have_text(heading)
+        assert_accessible_at_any_width(page, heading)
