@@ -1,7 +1,10 @@
-"""The sign-in and password pages' forms, laid out in the GOV.UK Design System style."""
+"""The sign-in and password pages' forms, laid out in the GOV.UK Design System style, and the
+fields every app's forms share."""
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
+from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
@@ -11,6 +14,7 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
+from django.core.validators import RegexValidator
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -174,3 +178,38 @@ class NewAppForm(forms.Form):
                 gettext("Enter the 6 digits the app shows, like 123456"), code="format"
             )
         return code
+
+
+class GdsDateField(DateInputField):
+    """A date as GOV.UK asks for one, in day, month and year boxes, with our own messages (the
+    library's are not translated, and a date that does not exist says so in plain words).
+    `messages` names the date in them: "required", "invalid", "day", "month", "year"."""
+
+    def __init__(self, *, messages: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(**kwargs)
+        said = {
+            "required": _("Enter the day, month and year"),
+            "invalid": _("Enter a real date, like 27 3 2027"),
+            "day": _("Enter the day"),
+            "month": _("Enter the month"),
+            "year": _("Enter the year"),
+            **(messages or {}),
+        }
+        self.error_messages.update(
+            required=said["required"], incomplete=said["required"], invalid=said["invalid"]
+        )
+        for field, part in zip(self.fields, ("day", "month", "year"), strict=True):
+            field.error_messages["incomplete"] = said[part]
+            field.validators = [RegexValidator(r"^\s*[0-9]{1,4}\s*$", said["invalid"])]
+
+    def compress(self, data_list: Any) -> datetime.date | None:
+        day, month, year = data_list
+        if not (day and month and year):
+            return None
+        try:
+            if len(str(year).strip()) != 4:
+                raise ValueError
+            return datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None

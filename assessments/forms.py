@@ -1,15 +1,22 @@
-"""Forms for rating a team: one small form per item, plus the page's own version and action."""
+"""Forms for rating a team (one small form per item, plus the page's own version and action), and
+the partnership lead's forms for rounds."""
 
+import datetime
 from typing import Any
 
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.utils.translation import gettext_lazy
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
-from checklists.models import Item, Rag
+from accounts.forms import GdsDateField
+from checklists.models import Checklist, Item, Rag
+from partnerships.models import Partnership
 
 from . import text
-from .models import Answer, Rating
+from .models import Answer, Rating, Round
 
 TEXT_LIMIT = 2000
 
@@ -128,3 +135,115 @@ class ReopenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": gettext_lazy("Enter why you are reopening the assessment")},
     )
+
+
+OPENING = {
+    "required": gettext_lazy("Enter the date the round opens"),
+    "invalid": gettext_lazy("Enter a real opening date, like 27 3 2027"),
+    "day": gettext_lazy("Enter the day the round opens"),
+    "month": gettext_lazy("Enter the month the round opens"),
+    "year": gettext_lazy("Enter the year the round opens"),
+}
+CLOSING = {
+    "required": gettext_lazy("Enter the date the round closes"),
+    "invalid": gettext_lazy("Enter a real closing date, like 27 3 2027"),
+    "day": gettext_lazy("Enter the day the round closes"),
+    "month": gettext_lazy("Enter the month the round closes"),
+    "year": gettext_lazy("Enter the year the round closes"),
+}
+
+
+class RoundForm(forms.ModelForm):
+    """A new round, as a partnership lead sets it up; the model's rules say what is refused
+    (dates the wrong way round, an overlap with another round of the checklist)."""
+
+    opens_on = GdsDateField(
+        label=gettext_lazy("Opening date"),
+        messages=OPENING,
+        help_text=gettext_lazy("The first day teams can start. For example, 5 1 2027"),
+    )
+    closes_on = GdsDateField(
+        label=gettext_lazy("Closing date"),
+        messages=CLOSING,
+        help_text=gettext_lazy("The last day teams can save or submit. For example, 13 2 2027"),
+    )
+
+    class Meta:
+        model = Round
+        fields = ["name", "checklist", "opens_on", "closes_on"]
+        labels = {"name": gettext_lazy("Name of the round"), "checklist": gettext_lazy("Checklist")}
+        help_texts = {
+            "name": gettext_lazy(
+                "As teams will see it, for example “2027 workforce self-assessment”."
+            )
+        }
+
+    def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.partnership = partnership
+        checklist = self.fields["checklist"]
+        assert isinstance(checklist, forms.ModelChoiceField)
+        checklist.queryset = Checklist.objects.filter(status=Checklist.Status.PUBLISHED)
+        checklist.empty_label = None
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("name"),
+            Field.select("checklist"),
+            Field("opens_on"),
+            Field("closes_on"),
+            Button.primary("submit", gettext("Create round")),
+        )
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if Round.objects.filter(partnership=self.instance.partnership, name__iexact=name).exists():
+            raise forms.ValidationError(
+                gettext("The partnership already has a round called %(name)s. Choose another name.")
+                % {"name": name}
+            )
+        return name
+
+    def clean_opens_on(self) -> datetime.date:
+        opens: datetime.date = self.cleaned_data["opens_on"]
+        if opens < timezone.localdate():
+            raise forms.ValidationError(gettext("The opening date must be today or later"))
+        return opens
+
+
+class RoundDatesForm(forms.ModelForm):
+    """A round's dates changed: both before it opens, the closing date after."""
+
+    opens_on = GdsDateField(label=gettext_lazy("Opening date"), messages=OPENING)
+    closes_on = GdsDateField(
+        label=gettext_lazy("Closing date"),
+        messages=CLOSING,
+        help_text=gettext_lazy("The last day teams can save or submit."),
+    )
+
+    class Meta:
+        model = Round
+        fields = ["opens_on", "closes_on"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_opened = self.instance.opens_on <= timezone.localdate()
+        if self.has_opened:
+            del self.fields["opens_on"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        fields = [] if self.has_opened else [Field("opens_on")]
+        self.helper.layout = Layout(
+            *fields, Field("closes_on"), Button.primary("submit", gettext("Save dates"))
+        )
+
+    def clean_closes_on(self) -> datetime.date:
+        closes: datetime.date = self.cleaned_data["closes_on"]
+        if closes < timezone.localdate():
+            raise forms.ValidationError(
+                gettext(
+                    "The closing date must be today or later. "
+                    "To close the round now, use “Close now”."
+                )
+            )
+        return closes

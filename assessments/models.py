@@ -47,6 +47,12 @@ class RoundQuerySet(models.QuerySet["Round"]):
             opens_on__lt=round.opens_on,
         ).order_by("-opens_on")
 
+    def led_by(self, user: User) -> RoundQuerySet:
+        """Rounds the person runs: those of the partnerships they lead."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(partnership__in=led_partnerships(user))
+
     def open_on(self, day: datetime.date) -> RoundQuerySet:
         return self.filter(opens_on__lte=day, closes_on__gte=day)
 
@@ -161,6 +167,14 @@ class Round(models.Model):
     @property
     def is_open(self) -> bool:
         return self.opens_on <= timezone.localdate() <= self.closes_on
+
+    @property
+    def state(self) -> str:
+        """ "upcoming", "open" or "closed", on today's date in London."""
+        today = timezone.localdate()
+        if today < self.opens_on:
+            return "upcoming"
+        return "open" if today <= self.closes_on else "closed"
 
     def previous(self) -> Round | None:
         """The round before this one, to compare against (RoundQuerySet.before)."""

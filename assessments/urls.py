@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import round_views, views
 
 app_name = "assessments"
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("assessments/<int:pk>/submitted/", views.submitted, name="submitted"),
     path("assessments/<int:pk>/reopen/", views.reopen, name="reopen"),
     path("assessments/<int:pk>/history/", views.history, name="history"),
+    path("partnerships/<int:partnership_id>/rounds/", round_views.rounds, name="rounds"),
+    path("partnerships/<int:partnership_id>/rounds/new/", round_views.new_round, name="round-new"),
+    path("rounds/<int:round_id>/dates/", round_views.round_dates, name="round-dates"),
+    path("rounds/<int:round_id>/close/", round_views.close_round, name="round-close"),
 ]

@@ -7,6 +7,7 @@ forgotten. A case says how to make the route's URL from its object, and who must
 reach which objects.
 """
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment, Rating, Round
@@ -234,6 +236,12 @@ def _teams_not_theirs(world: World) -> list[tuple[User, Team]]:
 
 
 REPORT_CASE = Case(_round, _not_leads, _leads_and_readers)
+# Running a round takes leading its partnership: reading every partnership's results does not.
+RUNNING_CASE = Case(
+    _round,
+    lambda w: [*_not_leads(w), (w.reader, w.round), (w.staff, w.round)],
+    lambda w: [(w.lead, w.round)],
+)
 PARTNERSHIP_CASE = Case(_partnership, _not_its_leads, _its_lead)
 
 
@@ -294,6 +302,10 @@ CASES: dict[str, Case] = {
         _teams_not_theirs,
         lambda w: [(w.practitioner, w.team)],
     ),
+    "assessments:rounds": PARTNERSHIP_CASE,
+    "assessments:round-new": PARTNERSHIP_CASE,
+    "assessments:round-dates": RUNNING_CASE,
+    "assessments:round-close": RUNNING_CASE,
     "partnerships:invitations": PARTNERSHIP_CASE,
     "partnerships:invite": PARTNERSHIP_CASE,
     "partnerships:resend": INVITATION_CASE,
@@ -302,6 +314,16 @@ CASES: dict[str, Case] = {
     "partnerships:import-confirm": IMPORT_CASE,
     "partnerships:withdraw": INVITATION_CASE,
 }
+
+
+def _round_dates(world: World) -> dict[str, str]:
+    """A new round's name, checklist and dates, and new dates for a round: what a lead posts."""
+    later = timezone.localdate() + datetime.timedelta(days=400)
+    dates = {"name": "Intruder's round", "checklist": str(world.checklist.pk)}
+    for field, day in [("opens_on", later), ("closes_on", later + datetime.timedelta(days=30))]:
+        dates |= {f"{field}_0": str(day.day), f"{field}_1": str(day.month)}
+        dates[f"{field}_2"] = str(day.year)
+    return dates
 
 
 @pytest.fixture
@@ -344,6 +366,7 @@ def _snapshot() -> list[Any]:
         list(Invitation.objects.order_by("pk").values_list("pk", "sends", "withdrawn_at", "email")),
         list(TeamMembership.objects.order_by("pk").values_list("pk", "user", "team")),
         list(Team.objects.order_by("pk").values_list("pk", "name")),
+        list(Round.objects.order_by("pk").values_list("pk", "name", "opens_on", "closes_on")),
         list(Assessment.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Rating.objects.order_by("pk").values_list("pk", "rag", "evidence", "next_step")),
     ]
@@ -367,6 +390,7 @@ def test_people_outside_the_scope_get_404_and_change_nothing(
         url = reverse(route, kwargs=case.kwargs(target))
         post_data = {"reason": "Because", "action": "save", "email": "intruder@example.org"}
         post_data.update({"role": "member", "team": str(started.team.pk)})
+        post_data.update(_round_dates(started))
         if isinstance(target, Assessment):
             post_data.update(rate_all(target, "red"))
         if isinstance(target, PeopleImport):  # a confirmation that would import, if let in

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import Assessment, Round
 from checklists.models import Checklist
-from partnerships.models import Partnership, Team
+from partnerships.models import Invitation, Partnership, Team
 
 from .helpers import signs_in
 
@@ -60,6 +60,8 @@ def test_demo_data_gives_every_role_something_real_and_loads_only_once() -> None
     practitioner = User.objects.get(email="practitioner@example.org")
     team = practitioner.memberships.get().team
     assert Assessment.objects.get(team=team, round=current).status == "in_progress"
+    states = sorted(invitation.state() for invitation in Invitation.objects.all())
+    assert states == ["expired", "sent", "sent"]  # the lead has people to chase
 
 
 @pytest.mark.django_db

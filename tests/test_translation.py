@@ -372,6 +372,46 @@ def _import_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "import, preview", upload("\n".join([header, *good]).encode())
 
 
+def _round_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    """The lead's rounds: the list in every state, a new round with every kind of mistake, the
+    dates of an open and of an upcoming round, and closing one."""
+    sign_in(client, world.lead)
+    today = timezone.localdate()
+    later = world.round.closes_on + datetime.timedelta(days=30)
+    upcoming = Round.objects.create(
+        partnership=world.partnership,
+        checklist=world.checklist,
+        name="Next year",
+        opens_on=later,
+        closes_on=later + datetime.timedelta(days=20),
+    )
+    Round.objects.create(
+        partnership=world.partnership,
+        checklist=world.checklist,
+        name="Last year",
+        opens_on=today - datetime.timedelta(days=400),
+        closes_on=today - datetime.timedelta(days=370),
+    )
+    yield "rounds", client.get(reverse("assessments:rounds", args=[world.partnership.pk])).text
+    new = reverse("assessments:round-new", args=[world.partnership.pk])
+    yield "new round", client.get(new).text
+    wrong = {"name": world.round.name, "checklist": world.checklist.pk, "opens_on_0": "31"}
+    wrong |= {"opens_on_1": "2", "opens_on_2": "2027", "closes_on_0": "x", "closes_on_1": "1"}
+    yield "new round, refused", client.post(new, wrong).text
+    overlap = {"name": "Overlap", "checklist": world.checklist.pk}
+    for field, day in [("opens_on", today), ("closes_on", later)]:
+        overlap |= {f"{field}_0": day.day, f"{field}_1": day.month, f"{field}_2": day.year}
+    yield "new round, overlapping", client.post(new, overlap).text
+    for name, round_ in [("open", world.round), ("upcoming", upcoming)]:
+        url = reverse("assessments:round-dates", args=[round_.pk])
+        yield f"dates of an {name} round", client.get(url).text
+        yield f"dates of an {name} round, refused", client.post(url, {"closes_on_0": "1"}).text
+    close = reverse("assessments:round-close", args=[world.round.pk])
+    yield "close a round", client.get(close).text
+    Round.objects.filter(pk=world.round.pk).update(opens_on=today)
+    yield "close a round that opened today", client.get(close).text
+
+
 def _no_links(text: str) -> str:
     return re.sub(r"https?://[^\s<\"]+", "", text)
 
@@ -404,6 +444,7 @@ def _first_item(assessment: Assessment) -> int:
         _emails,
         _people_pages,
         _import_pages,
+        _round_pages,
     ],
 )
 def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(
@@ -438,6 +479,7 @@ def _world_data(world: World) -> tuple[str, ...]:
     ]  # bad evidence sent back; a lead's reason to reopen
     texts += ["a@example.org", "b@example.org", "c@example.org"]  # people invited
     texts += ["Riverside Council", "Hub", "people.csv", "nope", "boss", "Council", "x"]
+    texts += ["Next year", "Overlap"]  # rounds a lead named
     for user in User.objects.all():
         texts += [user.email, user.full_name]
         texts += [

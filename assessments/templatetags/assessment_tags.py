@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from assessments.forms import TEXT_LIMIT
-from assessments.models import REOPENED, SHOWN_STATUS_LABELS, Assessment
+from assessments.models import REOPENED, SHOWN_STATUS_LABELS, Assessment, Round
 from assessments.parts import PartStatus
 from checklists.templatetags.rag import descriptors, e, tag_html
 
@@ -270,3 +270,17 @@ def _carried(entry: Any, words: dict[str, str]) -> str:
 def carried_count(entries: list[Any]) -> int:
     """How many of these items hold an answer carried forward and not yet confirmed."""
     return sum(1 for entry in entries if entry.rating.carried_forward)
+
+
+ROUND_STATES = {
+    "upcoming": (gettext_lazy("Opens soon"), "light-blue"),
+    "open": (gettext_lazy("Open"), "turquoise"),
+    "closed": (gettext_lazy("Closed"), "grey"),
+}
+
+
+@register.filter
+def round_state(round_: Round) -> SafeString:
+    """A round's state today as a GOV.UK tag."""
+    label, colour = ROUND_STATES[round_.state]
+    return _tag(label, colour)

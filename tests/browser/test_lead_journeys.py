@@ -1,8 +1,10 @@
 """A partnership lead who is not an administrator sets up their partnership in a real browser:
-the template, a spreadsheet with mistakes, its preview, the corrected file, the confirmation.
+the template, a spreadsheet with mistakes, its preview, the corrected file, the confirmation;
+a round, with its mistakes, its dates changed, one closed early.
 Then the person they invited follows the e-mailed link, chooses a password and lands on their
 team's assessment. axe-core checks every page and state on the way, at 1280 and 320 px."""
 
+import datetime
 import re
 from pathlib import Path
 
@@ -221,3 +223,52 @@ def test_expired_and_withdrawn_invitations_say_so(
         page.goto(live_server.url + found.group(0))
         expect(page.locator("h1")).to_have_text(heading)
         assert_accessible_at_any_width(page, heading)
+
+
+def _fill_date(page: Page, field: str, day: datetime.date) -> None:
+    page.fill(f"#id_{field}_0", str(day.day))
+    page.fill(f"#id_{field}_1", str(day.month))
+    page.fill(f"#id_{field}_2", str(day.year))
+
+
+def test_a_lead_sets_up_a_round_changes_its_dates_and_closes_one(
+    browser: Browser, live_server: LiveServer, partnership: Partnership
+) -> None:
+    page = new_context(browser).new_page()
+    _sign_in(page, live_server.url, "lead@example.org")
+    page.click("main >> text=Rounds")
+    expect(page.locator("h1")).to_have_text("Rounds")
+    assert_accessible_at_any_width(page, "the rounds")
+    page.click("text=Create a round")
+    assert_accessible_at_any_width(page, "a new round")
+    open_round = partnership.rounds.get()
+    page.fill("#id_name", "2027 workforce round")
+    _fill_date(page, "opens_on", open_round.closes_on)  # overlaps the open round
+    page.fill("#id_closes_on_0", "31")
+    page.fill("#id_closes_on_1", "2")
+    page.fill("#id_closes_on_2", str(open_round.closes_on.year + 1))
+    page.click("main form button.govuk-button")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter a real closing date, like 27 3 2027"
+    )
+    assert_accessible_at_any_width(page, "a new round with a mistake")
+    _fill_date(page, "closes_on", open_round.closes_on + datetime.timedelta(days=40))
+    page.click("main form button.govuk-button")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("already runs from")
+    assert_accessible_at_any_width(page, "a new round that overlaps")
+    opens = open_round.closes_on + datetime.timedelta(days=1)
+    _fill_date(page, "opens_on", opens)
+    page.click("main form button.govuk-button")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "2027 workforce round is set up"
+    )
+    assert partnership.rounds.filter(name="2027 workforce round", opens_on=opens).exists()
+
+    page.click(f"text=Change dates of {open_round.name}")
+    assert_accessible_at_any_width(page, "an open round's dates")
+    page.goto(f"{live_server.url}/rounds/{open_round.pk}/close/")
+    assert_accessible_at_any_width(page, "closing a round")
+    page.click("main form button.govuk-button")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("is closed")
+    expect(page.locator("tbody")).to_contain_text("Closed")
+    assert not partnership.rounds.get(pk=open_round.pk).is_open

@@ -5,6 +5,7 @@ Dates are relative to today, so the current round is always open. Running it aga
 
 import datetime
 import random
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from accounts.two_factor import DEMO_KEY
 from assessments.models import Answer, Assessment, Round
 from checklists.models import Checklist, Item, Rag
 from partnerships.models import (
+    Invitation,
     Organisation,
     Partnership,
     PartnershipLead,
@@ -28,6 +30,8 @@ from partnerships.models import (
     Team,
     TeamMembership,
     TeamType,
+    invitation_lifetime,
+    token_hash,
 )
 
 DEMO_PASSWORD = "demo-toolkit-2026"  # noqa: S105 (documented in the README; demo data only)
@@ -284,6 +288,31 @@ class Command(BaseCommand):
             )
             if progress == "reopened":
                 assessment.reopen(by=lead, reason=REOPEN_REASON)
+        self._invitations(partnership, teams, lead)
+
+    def _invitations(self, partnership: Partnership, teams: list[Team], lead: User) -> None:
+        """Three people the lead has invited: two still to answer, one whose link has expired.
+        Their links were never printed, so nobody can use them; "Send again" e-mails a new one
+        (printed by `make run`)."""
+        now = timezone.now()
+        by_name = {team.name: team for team in teams}
+        for email, name, team, sent_days_ago in [
+            ("sam.newcomer@example.org", "Sam Newcomer", "Little Acorns Nursery", 2),
+            ("rowan.ellis@example.org", "Rowan Ellis", "Community Midwifery", 5),
+            ("jo.late@example.org", "Jo Late", "Early Help Service", 20),
+        ]:
+            sent = now - datetime.timedelta(days=sent_days_ago)
+            Invitation.objects.create(
+                partnership=partnership,
+                team=by_name[team],
+                email=email,
+                full_name=name,
+                invited_by=lead,
+                sends=1,
+                token_hash=token_hash(secrets.token_urlsafe(32)),
+                sent_at=sent,
+                expires_at=sent + invitation_lifetime(),
+            )
 
     def _user(self, email: str, name: str, **flags: bool) -> User:
         user = User.objects.filter(email=email).first()
