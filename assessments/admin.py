@@ -16,6 +16,9 @@ class RoundAdmin(admin.ModelAdmin):
     search_fields = ["name", "partnership__name"]
     list_select_related = ["partnership", "checklist"]
     date_hierarchy = "opens_on"
+    # Teams of other partnerships may be picked here but change nothing: a round only ever
+    # asks its own partnership's teams.
+    autocomplete_fields = ["left_out"]
 
     @admin.display(boolean=True, description=_("open now"))
     def open_now(self, obj: Round) -> bool:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.forms import GdsDateField
 from checklists.models import Checklist, Item, Rag
-from partnerships.models import Partnership
+from partnerships.models import Partnership, Team
 
 from . import text
 from .models import Answer, Rating, Round
@@ -178,9 +178,27 @@ class RoundForm(forms.ModelForm):
             )
         }
 
+    teams = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Teams taking part"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Every active team is ticked. Untick any team that is not taking part this time."
+        ),
+    )
+
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.partnership = partnership
+        self.active_teams = Team.objects.filter(
+            organisation__partnership=partnership, is_active=True
+        ).order_by("organisation__name", "name")
+        teams = self.fields["teams"]
+        assert isinstance(teams, forms.ModelMultipleChoiceField)
+        teams.queryset = self.active_teams
+        if not self.is_bound:
+            self.initial["teams"] = list(self.active_teams)
         checklist = self.fields["checklist"]
         assert isinstance(checklist, forms.ModelChoiceField)
         checklist.queryset = Checklist.objects.filter(status=Checklist.Status.PUBLISHED)
@@ -192,7 +210,8 @@ class RoundForm(forms.ModelForm):
             Field.select("checklist"),
             Field("opens_on"),
             Field("closes_on"),
-            Button.primary("submit", gettext("Create round")),
+            Field.checkboxes("teams", legend_size="s", small=True),
+            Button.primary("submit", gettext("Create round"), data_prevent_double_click="true"),
         )
 
     def clean_name(self) -> str:
@@ -203,6 +222,18 @@ class RoundForm(forms.ModelForm):
                 % {"name": name}
             )
         return name
+
+    def clean_teams(self) -> Any:
+        chosen = self.cleaned_data["teams"]
+        if not chosen:
+            raise forms.ValidationError(gettext("Choose at least one team to take part"))
+        return chosen
+
+    def save(self, commit: bool = True) -> Round:
+        round_: Round = super().save(commit=commit)
+        chosen = {team.pk for team in self.cleaned_data["teams"]}
+        round_.left_out.set([team for team in self.active_teams if team.pk not in chosen])
+        return round_
 
     def clean_opens_on(self) -> datetime.date:
         opens: datetime.date = self.cleaned_data["opens_on"]
@@ -236,6 +267,12 @@ class RoundDatesForm(forms.ModelForm):
         self.helper.layout = Layout(
             *fields, Field("closes_on"), Button.primary("submit", gettext("Save dates"))
         )
+
+    def clean_opens_on(self) -> datetime.date:
+        opens: datetime.date = self.cleaned_data["opens_on"]
+        if opens < timezone.localdate():
+            raise forms.ValidationError(gettext("The opening date must be today or later"))
+        return opens
 
     def clean_closes_on(self) -> datetime.date:
         closes: datetime.date = self.cleaned_data["closes_on"]

@@ -93,6 +93,16 @@ class Round(models.Model):
     closes_on = models.DateField(
         help_text=_("The last day teams can save or submit."), verbose_name=_("closes on")
     )
+    left_out = models.ManyToManyField(
+        Team,
+        blank=True,
+        related_name="rounds_left_out_of",
+        verbose_name=_("teams not taking part"),
+        help_text=_(
+            "Every active team of the partnership takes part, except these. A team that has "
+            "answered counts all the same."
+        ),
+    )
 
     objects = RoundQuerySet.as_manager()
 
@@ -175,6 +185,12 @@ class Round(models.Model):
         if today < self.opens_on:
             return "upcoming"
         return "open" if today <= self.closes_on else "closed"
+
+    def teams_taking_part(self) -> models.QuerySet[Team]:
+        """The partnership's active teams, less those the lead left out of this round."""
+        return Team.objects.filter(
+            organisation__partnership_id=self.partnership_id, is_active=True
+        ).exclude(pk__in=self.left_out.values("pk"))
 
     def previous(self) -> Round | None:
         """The round before this one, to compare against (RoundQuerySet.before)."""

@@ -6,6 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -41,12 +42,17 @@ def rounds(request: SignedInRequest, partnership_id: int) -> HttpResponse:
         partnership.rounds.select_related("checklist")
         .annotate(
             submitted=Count(
-                "assessments", filter=Q(assessments__status=Assessment.Status.SUBMITTED)
-            )
+                "assessments",
+                filter=Q(assessments__status=Assessment.Status.SUBMITTED),
+                distinct=True,
+            ),
+            left_out_active=Count("left_out", filter=Q(left_out__is_active=True), distinct=True),
         )
         .order_by("-opens_on")
     )
     teams = Team.objects.filter(organisation__partnership=partnership, is_active=True).count()
+    for round_ in listed:
+        round_.taking_part = teams - round_.left_out_active  # type: ignore[attr-defined]
     return render(
         request,
         "assessments/rounds.html",
@@ -64,7 +70,11 @@ def new_round(request: SignedInRequest, partnership_id: int) -> HttpResponse:
         initial={"opens_on": today, "closes_on": today + datetime.timedelta(weeks=6)},
     )
     if request.method == "POST" and form.is_valid():
-        round_ = form.save()
+        try:
+            with transaction.atomic():
+                round_ = form.save()
+        except IntegrityError:  # the same round, posted twice at once (a double click)
+            return redirect("assessments:rounds", partnership.pk)
         messages.success(
             request,
             gettext("%(round)s is set up: it opens on %(opens)s and closes on %(closes)s.")
@@ -94,7 +104,8 @@ def close_round(request: SignedInRequest, round_id: int) -> HttpResponse:
     round_ = _led_round(request, round_id)
     today = timezone.localdate()
     yesterday = today - datetime.timedelta(days=1)
-    can_close = round_.state == "open" and round_.opens_on <= yesterday
+    # Its last day becomes yesterday, which must come after its first day.
+    can_close = round_.state == "open" and round_.opens_on < yesterday
     if request.method == "POST" and can_close:
         Round.objects.filter(pk=round_.pk).update(closes_on=yesterday)
         messages.success(
@@ -106,5 +117,5 @@ def close_round(request: SignedInRequest, round_id: int) -> HttpResponse:
     return render(
         request,
         "assessments/round_close.html",
-        {"round": round_, "can_close": can_close, "opened_today": round_.opens_on == today},
+        {"round": round_, "can_close": can_close, "just_opened": round_.opens_on >= yesterday},
     )

@@ -88,8 +88,12 @@ def home(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     teams = list(Team.objects.of_member(user).for_home())
     rounds = list(
-        Round.objects.visible_to(user).open_on(today).select_related("partnership", "checklist")
+        Round.objects.visible_to(user)
+        .open_on(today)
+        .select_related("partnership", "checklist")
+        .prefetch_related("left_out")
     )
+    left_out = {round_.pk: {team.pk for team in round_.left_out.all()} for round_ in rounds}
     assessments = {
         (a.team_id, a.round_id): a
         for a in Assessment.objects.visible_to(user)
@@ -102,6 +106,7 @@ def home(request: SignedInRequest) -> HttpResponse:
         for team in teams
         for round_ in rounds
         if round_.partnership_id == team.organisation.partnership_id
+        and (team.pk not in left_out[round_.pk] or (team.pk, round_.pk) in assessments)
     ]
     led = list(Partnership.objects.led_by(user))
     led_teams = list(
@@ -111,7 +116,12 @@ def home(request: SignedInRequest) -> HttpResponse:
         LedRound(
             round=round_,
             assessments={a.team_id: a for (_, r), a in assessments.items() if r == round_.pk},
-            teams=[t for t in led_teams if t.organisation.partnership_id == round_.partnership_id],
+            teams=[
+                t
+                for t in led_teams
+                if t.organisation.partnership_id == round_.partnership_id
+                and t.pk not in left_out[round_.pk]
+            ],
         )
         for round_ in rounds
         if round_.partnership in led
@@ -147,6 +157,13 @@ def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse
             gettext("%(round)s is not open, so it cannot be started.") % {"round": round_.name},
         )
         return redirect("assessments:home")
+    if round_.left_out.filter(pk=team.pk).exists():
+        messages.error(
+            request,
+            gettext("%(team)s is not taking part in %(round)s.")
+            % {"team": team.name, "round": round_.name},
+        )
+        return redirect("assessments:home")
     assessment = Assessment.start(team=team, round=round_)
     return redirect("assessments:edit", assessment.pk)
 
@@ -159,6 +176,7 @@ def team(request: SignedInRequest, team_id: int) -> HttpResponse:
     team = scoped_or_404(Team.objects.of_member(request.user), pk=team_id)
     open_rounds = list(
         Round.objects.filter(partnership_id=team.organisation.partnership_id)
+        .exclude(left_out=team)
         .open_on(timezone.localdate())
         .select_related("checklist")[:2]
     )

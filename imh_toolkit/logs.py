@@ -11,6 +11,7 @@ request id in an X-Request-ID header, so a person reporting a problem can quote 
 """
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -84,8 +85,18 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+# The secret parts of the paths whose links are secrets (an invitation's, a password reset's),
+# wherever a line quotes them: Django's own lines about a refused or failed request too.
+_SECRET_PATHS = re.compile(r"(/join/|/password-reset/)(?!sent/|complete/)[^\s\"'?]+")
+
+
 class UTCFormatter(logging.Formatter):
+    """Every line in UTC, with the request's context, and no link's secret in it."""
+
     converter = staticmethod(time.gmtime)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _SECRET_PATHS.sub(r"\1[token]/", super().format(record))
 
     def __init__(self) -> None:
         super().__init__(

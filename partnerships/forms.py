@@ -68,7 +68,7 @@ class InviteForm(forms.Form):
             Field.text("full_name", field_width=20),
             Field.select("team"),
             Field.radios("role", legend_size="s"),
-            Button.primary("submit", gettext("Send invitation")),
+            Button.primary("submit", gettext("Send invitation"), data_prevent_double_click="true"),
         )
 
     def clean_email(self) -> str:
@@ -101,7 +101,9 @@ class JoinForm(GdsSetPasswordForm):
             Field.text("full_name", field_width=20),
             Field.text("new_password1", field_width=20),
             Field.text("new_password2", field_width=20),
-            Button.primary("submit", gettext("Accept and set password")),
+            Button.primary(
+                "submit", gettext("Accept and set password"), data_prevent_double_click="true"
+            ),
         )
 
 
@@ -127,5 +129,5 @@ class UploadForm(forms.Form):
         self.helper.layout = Layout(
             Field("file"),
             Field.checkbox("several_teams"),
-            Button.primary("submit", gettext("Upload and check")),
+            Button.primary("submit", gettext("Upload and check"), data_prevent_double_click="true"),
         )

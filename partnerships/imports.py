@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
@@ -46,7 +46,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 # An XLSX file is a zip: what it may hold unpacked, so that a small file that unpacks to a huge
 # sheet (a "zip bomb") is refused before it is read.
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024
 NAME_LIMIT = 200
 EMAIL_LIMIT = 254
 BATCH = 500  # rows written per query
@@ -249,8 +249,10 @@ def _too_many() -> None:
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, list[object]]]:
+    """The first sheet that has an e-mail column, streamed (openpyxl's read-only mode, so
+    memory stays small whatever the file claims), its first COLUMN_LIMIT columns only, and
+    refused as soon as it holds more rows than any real list of people."""
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -260,25 +262,42 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[object]]]:
     if unpacked > MAX_UNPACKED_BYTES:
         _too_many()
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError):
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        try:
+            for sheet in book.worksheets:
+                rows = _sheet_rows(sheet)
+                if rows and any("mail" in clean(cell).lower() for cell in rows[0][1]):
+                    return rows
+            raise (
+                _not_a_spreadsheet()
+                if not book.worksheets
+                else Refused(
+                    gettext(
+                        "No sheet of this workbook has an email column. The first row must name "
+                        "the columns: %(all)s."
+                    )
+                    % {"all": ", ".join(COLUMNS)}
+                )
+            )
+        finally:
+            book.close()
+    except Refused:
+        raise
+    except Exception:  # noqa: BLE001 (a broken or hostile file, whatever broke: not readable)
         raise _not_a_spreadsheet() from None
-    sheet = next(
-        (
-            ws
-            for ws in book.worksheets
-            if any("mail" in clean(cell.value).lower() for cell in next(ws.iter_rows(), ()))
-        ),
-        book.worksheets[0],
-    )
-    if sheet.max_row > MAX_ROWS * 4:  # far more rows than any real list, even with blanks
-        _too_many()
-    _fill_merged(sheet)
-    rows = (
-        [_formula_marked(cell) for cell in row]
-        for row in sheet.iter_rows(max_col=max(sheet.max_column, 1))
-    )
-    return list(_numbered(rows, MAX_ROWS + 1))
+
+
+COLUMN_LIMIT = 40  # far more than the nine columns, and a sheet's columns are never all read
+
+
+def _sheet_rows(sheet: Any) -> list[tuple[int, list[object]]]:
+    rows: list[tuple[int, list[object]]] = []
+    for number, row in enumerate(sheet.iter_rows(max_col=COLUMN_LIMIT), start=1):
+        if number > MAX_ROWS * 2:  # blank rows count too: no real list has this many
+            _too_many()
+        rows.append((number, [_formula_marked(cell) for cell in row]))
+    _fill_merged(sheet, rows)
+    return list(_numbered((cells for _, cells in rows), MAX_ROWS + 1))
 
 
 @dataclass(frozen=True)
@@ -289,34 +308,41 @@ class Formula:
 
 
 def _formula_marked(cell: Any) -> object:
-    if cell.data_type == "f":
-        return Formula(str(getattr(cell.value, "text", cell.value)))
-    return cell.value
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f":
+        return Formula(str(getattr(value, "text", value)))
+    return value
 
 
-def _fill_merged(sheet: Any) -> None:
+_MERGE = regex.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+
+
+def _fill_merged(sheet: Any, rows: list[tuple[int, list[object]]]) -> None:
     """A merged cell (an organisation's name across its teams' rows) counts in every row it
-    covers, as a person reading the sheet takes it."""
-    for merged in list(sheet.merged_cells.ranges):
-        top_left = sheet.cell(merged.min_row, merged.min_col)
-        value, kind = top_left.value, top_left.data_type
-        sheet.unmerge_cells(str(merged))
-        for row in range(merged.min_row, merged.max_row + 1):
-            if row != merged.min_row and not _has_values_outside(sheet, row, merged):
+    covers that has something else in it, as a person reading the sheet takes it. Read-only
+    sheets do not read merges, so they are found in the sheet's XML, within the rows read."""
+    from openpyxl.utils import column_index_from_string
+
+    try:
+        xml = sheet.parent._archive.read(sheet._worksheet_path)
+    except (AttributeError, KeyError):
+        return
+    for found in _MERGE.finditer(xml):
+        first_col = column_index_from_string(found.group(1).decode()) - 1
+        last_col = min(column_index_from_string(found.group(3).decode()), COLUMN_LIMIT) - 1
+        first_row, last_row = int(found.group(2)) - 1, min(int(found.group(4)), len(rows)) - 1
+        if first_row >= len(rows) or first_col >= COLUMN_LIMIT:
+            continue
+        top = rows[first_row][1]
+        value = top[first_col] if first_col < len(top) else None
+        for index in range(first_row + 1, last_row + 1):
+            cells = rows[index][1]
+            outside = [c for i, c in enumerate(cells) if not first_col <= i <= last_col]
+            if not any(clean(c) for c in outside if not isinstance(c, Formula)):
                 continue  # a blank row stays blank, though the merge runs across it
-            for column in range(merged.min_col, merged.max_col + 1):
-                cell = sheet.cell(row, column)
-                cell.value = value
-                if kind == "f":
-                    cell.data_type = "f"
-
-
-def _has_values_outside(sheet: Any, row: int, merged: Any) -> bool:
-    return any(
-        clean(cell.value)
-        for cell in sheet[row]
-        if not merged.min_col <= cell.column <= merged.max_col
-    )
+            cells.extend([None] * (last_col + 1 - len(cells)))
+            for column in range(first_col, last_col + 1):
+                cells[column] = value
 
 
 # Checking -----------------------------------------------------------------------------------
@@ -343,12 +369,15 @@ def _header(cells: list[object]) -> dict[str, int]:
     return columns
 
 
-def _choice(value: str, choices: type[Sector] | type[TeamType]) -> str | None:
-    wanted = _key(value).replace("_", " ")
+def _names_of(choices: type[Sector] | type[TeamType]) -> dict[str, str]:
+    """What a cell may call each choice: its label in the page's language or in English, or
+    its value. Made once per file, not once per row (5,000 rows, 25 labels)."""
+    names: dict[str, str] = {}
     for choice in choices:
-        if wanted in (_key(str(choice.label)), choice.value.replace("_", " ")):
-            return str(choice.value)
-    return None
+        names[_key(str(choice.label))] = names[choice.value.replace("_", " ")] = choice.value
+        with translation.override("en"):
+            names.setdefault(_key(str(choice.label)), choice.value)
+    return names
 
 
 def check(
@@ -363,8 +392,9 @@ def check(
         raise Refused(gettext("The file has its column names but nobody in it."))
     rows: list[Row] = []
     problems: list[Problem] = []
+    names = {"sector": _names_of(Sector), "team_type": _names_of(TeamType)}
     for number, cells in body:
-        row, found = _check_row(number, cells, columns)
+        row, found = _check_row(number, cells, columns, names)
         problems += found
         if row is not None:
             rows.append(row)
@@ -376,15 +406,15 @@ def check(
 
 
 def _check_row(
-    number: int, cells: list[object], columns: dict[str, int]
+    number: int, cells: list[object], columns: dict[str, int], names: dict[str, dict[str, str]]
 ) -> tuple[Row | None, list[Problem]]:
     problems: list[Problem] = []
 
     def cell(name: str) -> str:
         index = columns.get(name)
         raw = cells[index] if index is not None and index < len(cells) else None
-        if isinstance(raw, Formula) or (isinstance(raw, str) and _FORMULA.match(raw.strip())):
-            shown = raw.text if isinstance(raw, Formula) else raw.strip()
+        if isinstance(raw, Formula) or (isinstance(raw, str) and _FORMULA.match(clean(raw))):
+            shown = raw.text if isinstance(raw, Formula) else clean(raw)
             problems.append(
                 Problem(
                     number,
@@ -414,7 +444,7 @@ def _check_row(
     for name in REQUIRED:
         if not values[name] and not any(p.column == name for p in problems):
             problems.append(Problem(number, name, _required_message(name)))
-    sector = _choice(values["sector"], Sector) if values["sector"] else None
+    sector = names["sector"].get(_key(values["sector"]).replace("_", " "))
     if values["sector"] and sector is None:
         problems.append(
             Problem(
@@ -424,7 +454,7 @@ def _check_row(
                 % {"value": _short(values["sector"]), "choices": _labels(Sector)},
             )
         )
-    team_type = _choice(values["team_type"], TeamType) if values["team_type"] else None
+    team_type = names["team_type"].get(_key(values["team_type"]).replace("_", " "))
     if values["team_type"] and team_type is None:
         problems.append(
             Problem(

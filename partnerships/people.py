@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts import two_factor
 from accounts.models import User
 
 from .models import Invitation, Partnership, PartnershipLead, Role, Team, TeamMembership
@@ -59,6 +60,10 @@ def give_role(user: User, partnership: Partnership, team: Team | None, role: str
     if role == Role.PARTNERSHIP_LEAD:
         _, created = PartnershipLead.objects.get_or_create(user=user, partnership=partnership)
         changed = changed or created
+        if created and two_factor.step_needed(user) == two_factor.SET_UP:
+            # Leading needs a second step they have not set up: sessions signed in without it
+            # end, so the next sign-in asks for it.
+            user.sign_out_everywhere()
     return changed
 
 

@@ -67,8 +67,20 @@ def _sent(invitation_id: int, sends: int) -> EmailMultiAlternatives | None:
 def send_invitations(invitations: list[list[int]]) -> int:
     """E-mails each invitation, given as [id, times sent when it was queued], with a new link:
     one e-mail for each, however often the task runs."""
-    messages = [_sent(invitation_id, sends) for invitation_id, sends in invitations]
-    return emails.send(message for message in messages if message is not None)
+    claimed = {
+        invitation_id: message
+        for invitation_id, sends in invitations
+        if (message := _sent(invitation_id, sends)) is not None
+    }
+    try:
+        return emails.send(claimed.values())
+    except Exception:
+        # Not sent after all: shown as "Being sent" again, with no link that works, so that
+        # the lead sees it and "Send again" sends it. The worker records the failure.
+        Invitation.objects.filter(pk__in=claimed).update(
+            sent_at=None, expires_at=None, token_hash=None
+        )
+        raise
 
 
 @task()

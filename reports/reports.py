@@ -201,8 +201,9 @@ class RoundData:
 def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
     """The round's items and teams in scope, with their assessments and submitted ratings.
 
-    Teams in scope: the partnership's active teams, and any other team with an assessment in
-    the round (an inactive team that answered still counts).
+    Teams in scope: the partnership's active teams that take part in the round (all but those
+    the lead left out), and any other team with an assessment in the round (an inactive team
+    that answered still counts).
     """
     filters = filters or Filters()
     items = list(round.checklist.items.select_related("section").in_order())
@@ -215,7 +216,10 @@ def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
         .select_related("organisation")
         .order_by("organisation__sector", "organisation__name", "name")
     )
-    teams = filters.apply([t for t in teams if t.is_active or t.pk in assessments])
+    left_out = set(round.left_out.values_list("pk", flat=True))
+    teams = filters.apply(
+        [t for t in teams if (t.is_active and t.pk not in left_out) or t.pk in assessments]
+    )
     submitted_ids = [
         assessments[t.pk].pk for t in teams if t.pk in assessments and assessments[t.pk].is_counted
     ]

@@ -316,10 +316,11 @@ CASES: dict[str, Case] = {
 }
 
 
-def _round_dates(world: World) -> dict[str, str]:
+def _round_dates(world: World) -> dict[str, Any]:
     """A new round's name, checklist and dates, and new dates for a round: what a lead posts."""
     later = timezone.localdate() + datetime.timedelta(days=400)
-    dates = {"name": "Intruder's round", "checklist": str(world.checklist.pk)}
+    dates: dict[str, Any] = {"name": "Intruder's round", "checklist": str(world.checklist.pk)}
+    dates["teams"] = [str(world.team.pk), str(world.other_team.pk)]
     for field, day in [("opens_on", later), ("closes_on", later + datetime.timedelta(days=30))]:
         dates |= {f"{field}_0": str(day.day), f"{field}_1": str(day.month)}
         dates[f"{field}_2"] = str(day.year)

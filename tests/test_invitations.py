@@ -5,6 +5,7 @@ stored; someone who already has an account is added at once and told by e-mail."
 
 import datetime
 import hashlib
+import io
 import re
 from typing import Any
 
@@ -296,3 +297,64 @@ def test_tokens_are_left_out_of_the_access_log(
     lines = [record.getMessage() for record in caplog.records if record.name == "imh.access"]
     assert lines == ["GET /join/[token]/ 200 " + lines[0].rsplit(" ", 1)[1]]
     assert _token(url) not in caplog.text
+
+
+def test_tokens_are_left_out_of_djangos_own_log_lines(world: World) -> None:
+    import logging
+
+    from imh_toolkit.logs import RequestContextFilter, UTCFormatter
+
+    _invite(world)
+    url = _link(mail.outbox[0])
+    lines = io.StringIO()
+    handler = logging.StreamHandler(lines)
+    handler.setFormatter(UTCFormatter())
+    handler.addFilter(RequestContextFilter())
+    logging.getLogger().addHandler(handler)
+    try:
+        refused = Client(enforce_csrf_checks=True).post(url, {"full_name": "Nia"})
+        reset = Client().get("/password-reset/MQ/abc-0123456789abcdef/")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert refused.status_code == 403
+    assert reset.status_code in {200, 302}
+    written = lines.getvalue()
+    assert "Forbidden (CSRF cookie not set.): /join/[token]/" in written
+    assert _token(url) not in written
+    assert "abc-0123456789abcdef" not in written
+
+
+def test_an_invitation_whose_sending_fails_is_not_shown_as_sent_and_can_be_sent_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accounts import emails
+
+    def refuse(messages: object) -> int:
+        raise ConnectionError("the mail server went away")
+
+    monkeypatch.setattr(emails, "send", refuse)
+    _invite(world)  # the task fails (the worker records it); the lead's request does not
+    invitation = Invitation.objects.get()
+    assert invitation.state() == "queued"  # "Being sent": not "Sent"
+    assert invitation.token_hash is None
+    monkeypatch.undo()
+    lead = Client()
+    sign_in(lead, world.lead)
+    lead.post(reverse("partnerships:resend", args=[invitation.pk]))
+    assert Invitation.objects.get().state() == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_someone_made_a_lead_while_signed_in_must_sign_in_again_for_the_second_step(
+    world: World, settings: pytest.FixtureRequest
+) -> None:
+    settings.REQUIRE_TWO_FACTOR = "leads"  # type: ignore[attr-defined]
+    member = Client()
+    member.post(reverse("login"), {"username": world.practitioner.email, "password": PASSWORD})
+    assert member.get(reverse("assessments:home")).status_code == 200
+    _invite(world, email=world.practitioner.email, team=None, role=Role.PARTNERSHIP_LEAD)
+    assert member.get(reverse("assessments:home"))["Location"].startswith(reverse("login"))
+    member.post(reverse("login"), {"username": world.practitioner.email, "password": PASSWORD})
+    assert member.get(reverse("assessments:home"))["Location"].startswith(
+        reverse("two_factor_set_up")
+    )

@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import regex
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -512,3 +513,71 @@ def test_ending_memberships_takes_the_ticked_box(client: Client, world: World) -
     confirm = preview.redirect_chain[-1][0] + "confirm/"
     client.post(confirm, {"fingerprint": fingerprint.group(1), "end_missing": "yes"})
     assert not TeamMembership.objects.filter(user=world.practitioner, team=hub).exists()
+
+
+def _rewritten(data: bytes, member: str, change: object) -> bytes:
+    """The workbook with one of its parts rewritten, as a broken or hostile file would be."""
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info, change(content) if info.filename == member else content)  # type: ignore[operator]
+    return out.getvalue()
+
+
+def test_a_broken_or_hostile_workbook_is_refused_not_a_500() -> None:
+    good = _xlsx([HEADER.split(","), GOOD[0].split(",")])
+    sheet = "xl/worksheets/sheet1.xml"
+    for name, change in [
+        ("truncated sheet", lambda xml: xml[: len(xml) // 2]),
+        ("a byte XML forbids", lambda xml: xml.replace(b"<sheetData>", b"<sheetData>\x01")),
+    ]:
+        assert "not a spreadsheet" in _refusal(_rewritten(good, sheet, change)), name
+    bomb = b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet'
+    entities = _rewritten(good, sheet, lambda xml: xml.replace(b"<worksheet", bomb, 1))
+    rows, _ = _rows(entities)  # entities are never expanded: the sheet reads as it is
+    assert [row.email for row in rows] == ["asha@example.org"]
+    no_sheets = _rewritten(
+        good, "xl/workbook.xml", lambda xml: regex.sub(rb"<sheets>.*</sheets>", b"<sheets/>", xml)
+    )
+    assert "not a spreadsheet" in _refusal(no_sheets)
+
+
+def test_a_workbook_with_one_far_away_cell_reads_only_its_people() -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.split(","))
+    sheet.append(GOOD[0].split(","))
+    sheet.cell(row=1, column=1000, value="far away")  # column ALL: its columns are not read
+    sheet.cell(row=9000, column=1, value="far down")
+    out = io.BytesIO()
+    book.save(out)
+    rows, problems = _rows(out.getvalue())
+    assert [row.email for row in rows] == ["asha@example.org"]
+    assert [(p.row, p.column) for p in problems] == [
+        (9000, "sector"),
+        (9000, "team"),
+        (9000, "team_type"),
+        (9000, "email"),
+    ]
+
+
+def test_a_sheet_with_far_more_rows_than_people_is_refused_early() -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.split(","))
+    sheet.cell(row=imports.MAX_ROWS * 2 + 5, column=1, value="x")
+    out = io.BytesIO()
+    book.save(out)
+    assert "more than 5,000 people" in _refusal(out.getvalue())
+
+
+def test_a_formula_behind_an_invisible_character_is_still_a_formula() -> None:
+    for hidden in ["\x01=1+1", "\ufeff@SUM(1)", "\u2060-cmd|calc"]:
+        ((row, column, message),) = _problems([GOOD[0].replace("Asha", hidden)])
+        assert (row, column) == (2, "first_name")
+        assert "This cell holds a formula" in message

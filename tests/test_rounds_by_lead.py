@@ -4,6 +4,7 @@ right (dates the wrong way round, in the past, overlapping another round of the 
 that does not exist) is refused with a message saying so."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -30,6 +31,10 @@ def _round(world: World, name: str, opens: datetime.date, closes: datetime.date)
     }
 
 
+def _every_team(world: World) -> dict[str, list[str]]:
+    return {"teams": [str(world.team.pk), str(world.other_team.pk)]}
+
+
 @pytest.fixture
 def lead(client: Client, world: World) -> Client:
     sign_in(client, world.lead)
@@ -43,7 +48,7 @@ def _new(world: World) -> str:
 def test_a_lead_creates_a_round_and_sees_it_with_its_progress(lead: Client, world: World) -> None:
     start = world.round.closes_on + datetime.timedelta(days=1)
     data = _round(world, "2027 round", start, start + datetime.timedelta(days=42))
-    response = lead.post(_new(world), data, follow=True)
+    response = lead.post(_new(world), {**data, **_every_team(world)}, follow=True)
     assert "2027 round is set up: it opens on" in response.text
     created = Round.objects.get(name="2027 round")
     assert (created.partnership, created.checklist) == (world.partnership, world.checklist)
@@ -115,7 +120,7 @@ def test_a_round_that_cannot_be_right_is_refused_with_a_message(
 ) -> None:
     later = world.round.closes_on + datetime.timedelta(days=30)
     before = Round.objects.count()
-    response = lead.post(_new(world), change(world, later))  # type: ignore[operator]
+    response = lead.post(_new(world), {**change(world, later), **_every_team(world)})  # type: ignore[operator]
     assert response.status_code == 200
     assert "There is a problem" in response.text
     assert message in response.text
@@ -160,9 +165,7 @@ def test_a_round_not_yet_open_can_have_both_dates_changed(lead: Client, world: W
     assert "already runs from" in lead.post(url, overlapping).text
 
 
-def test_closing_a_round_now_stops_every_team_saving(
-    lead: Client, client: Client, world: World
-) -> None:
+def test_closing_a_round_now_stops_every_team_saving(lead: Client, world: World) -> None:
     assessment = Assessment.start(team=world.team, round=world.round)
     url = reverse("assessments:round-close", args=[world.round.pk])
     assert "Close 2026 round now?" in lead.get(url).text
@@ -171,16 +174,69 @@ def test_closing_a_round_now_stops_every_team_saving(
     closed = Round.objects.get(pk=world.round.pk)
     assert not closed.is_open
     assert closed.closes_on == timezone.localdate() - datetime.timedelta(days=1)
+    client = Client()
     sign_in(client, world.practitioner)
     saved = client.post(section_url(assessment), rate_all(assessment), follow=True)
     assert "Your answers were not saved" in saved.text
     assert not assessment.ratings.exclude(rag="unrated").exists()
 
 
-def test_a_round_that_opened_today_cannot_close_today(lead: Client, world: World) -> None:
-    today = timezone.localdate()
-    Round.objects.filter(pk=world.round.pk).update(opens_on=today)
+@pytest.mark.parametrize("opened_days_ago", [0, 1])
+def test_a_round_that_opened_today_or_yesterday_cannot_close_yet(
+    lead: Client, world: World, opened_days_ago: int
+) -> None:
+    opened = timezone.localdate() - datetime.timedelta(days=opened_days_ago)
+    Round.objects.filter(pk=world.round.pk).update(opens_on=opened)
     url = reverse("assessments:round-close", args=[world.round.pk])
-    response = lead.post(url)
-    assert "It opened today, so it cannot close today" in response.text
+    for response in (lead.get(url), lead.post(url)):
+        assert response.status_code == 200
+        assert "so it cannot close yet" in response.text
     assert Round.objects.get(pk=world.round.pk).is_open
+
+
+def _with_teams(data: dict[str, str], *teams: int) -> dict[str, object]:
+    return {**data, "teams": [str(pk) for pk in teams]}
+
+
+def test_every_active_team_is_ticked_and_a_team_left_out_is_asked_nothing(
+    lead: Client, world: World
+) -> None:
+    page = lead.get(_new(world)).text
+    boxes = re.findall(r'<input[^>]*name="teams"[^>]*>', page)
+    assert len(boxes) == 2
+    assert all("checked" in box for box in boxes)
+    start = world.round.closes_on + datetime.timedelta(days=1)
+    dates = _round(world, "Next", start, start + datetime.timedelta(days=30))
+    assert "Choose at least one team to take part" in lead.post(_new(world), dates).text
+    lead.post(_new(world), _with_teams(dates, world.other_team.pk))
+    created = Round.objects.get(name="Next")
+    assert list(created.left_out.all()) == [world.team]
+    assert list(created.teams_taking_part()) == [world.other_team]
+
+    # On its opening day, the team left out sees nothing of it and cannot start it.
+    today = timezone.localdate()
+    Round.objects.filter(pk=world.round.pk).update(closes_on=today - datetime.timedelta(days=1))
+    Round.objects.filter(pk=created.pk).update(opens_on=today)
+    client = Client()
+    sign_in(client, world.practitioner)
+    assert "Next" not in client.get(reverse("assessments:home")).text
+    start_url = reverse("assessments:start", args=[world.team.pk, created.pk])
+    refused = client.post(start_url, follow=True)
+    assert "is not taking part in Next" in refused.text
+    assert not Assessment.objects.filter(round=created).exists()
+    landing = client.get(reverse("assessments:team", args=[world.team.pk]), follow=True)
+    assert "No round is open for" in landing.text
+    listed = lead.get(reverse("assessments:rounds", args=[world.partnership.pk])).text
+    assert "0 of 1 teams" in listed
+    assert "0 of 1 teams have submitted" in lead.get(reverse("assessments:home")).text
+
+
+def test_a_team_left_out_is_not_in_the_rounds_results(world: World) -> None:
+    from reports import reports
+
+    world.round.left_out.add(world.other_team)
+    teams = [row.team.name for row in reports.round_data(round=world.round).rows]
+    assert teams == [world.team.name]
+    Assessment.start(team=world.other_team, round=world.round)  # it answered all the same
+    teams = sorted(row.team.name for row in reports.round_data(round=world.round).rows)
+    assert teams == sorted([world.team.name, world.other_team.name])

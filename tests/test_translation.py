@@ -398,7 +398,7 @@ def _round_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     wrong = {"name": world.round.name, "checklist": world.checklist.pk, "opens_on_0": "31"}
     wrong |= {"opens_on_1": "2", "opens_on_2": "2027", "closes_on_0": "x", "closes_on_1": "1"}
     yield "new round, refused", client.post(new, wrong).text
-    overlap = {"name": "Overlap", "checklist": world.checklist.pk}
+    overlap = {"name": "Overlap", "checklist": world.checklist.pk, "teams": [world.team.pk]}
     for field, day in [("opens_on", today), ("closes_on", later)]:
         overlap |= {f"{field}_0": day.day, f"{field}_1": day.month, f"{field}_2": day.year}
     yield "new round, overlapping", client.post(new, overlap).text
@@ -410,6 +410,10 @@ def _round_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "close a round", client.get(close).text
     Round.objects.filter(pk=world.round.pk).update(opens_on=today)
     yield "close a round that opened today", client.get(close).text
+    Round.objects.filter(pk=world.round.pk).update(
+        opens_on=today - datetime.timedelta(days=30), closes_on=today - datetime.timedelta(days=1)
+    )
+    yield "close a round that has closed", client.get(close).text
 
 
 def _no_links(text: str) -> str:
