@@ -36,7 +36,7 @@ def _members(assessment: Assessment) -> QuerySet[User]:
 
 
 def _name(user: User | None) -> str:
-    return (user.full_name or user.email) if user is not None else ""
+    return user.get_full_name() if user is not None else ""
 
 
 @task()

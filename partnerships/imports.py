@@ -17,7 +17,6 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import regex
@@ -50,7 +49,6 @@ MAX_UNPACKED_BYTES = 16 * 1024 * 1024
 NAME_LIMIT = 200
 EMAIL_LIMIT = 254
 BATCH = 500  # rows written per query
-EMAILS_PER_TASK = 100
 
 COLUMNS = (
     "organisation",
@@ -934,10 +932,9 @@ def _queue_emails(
     by: User | None,
 ) -> None:
     """Once the import commits: the invitations, and a word to each person with an account
-    who was added, in tasks of a hundred e-mails each (so 5,000 people are 50 tasks)."""
-    from .tasks import send_invitations, tell_added
+    who was added (partnerships.tasks queues them a hundred to a task)."""
+    from .tasks import queue_added, queue_invitations
 
-    pairs = [[invitation.pk, 0] for invitation in invitations]
     added: list[list[Any]] = [
         [user.pk, teams[row.team_key].pk, row.role] for user, row in change.to_add
     ]
@@ -947,13 +944,8 @@ def _queue_emails(
         for user, _ in change.new_leads
         if user.pk not in added_users
     ]
-    by_id = by.pk if by is not None else None
-    for start in range(0, len(pairs), EMAILS_PER_TASK):
-        batch = pairs[start : start + EMAILS_PER_TASK]
-        transaction.on_commit(partial(send_invitations.enqueue, batch))
-    for start in range(0, len(added), EMAILS_PER_TASK):
-        batch = added[start : start + EMAILS_PER_TASK]
-        transaction.on_commit(partial(tell_added.enqueue, partnership.pk, by_id, batch))
+    queue_invitations([[invitation.pk, 0] for invitation in invitations])
+    queue_added(partnership.pk, by.pk if by is not None else None, added)
 
 
 def summary(change: Plan) -> list[str]:

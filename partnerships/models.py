@@ -302,7 +302,12 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         """Neither accepted nor withdrawn (it may have expired: it can be sent again)."""
         return self.filter(accepted_at__isnull=True, withdrawn_at__isnull=True)
 
+    def not_expired(self, now: datetime.datetime) -> InvitationQuerySet:
+        """Sent and still within its days, or not sent yet."""
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
     def usable(self, now: datetime.datetime) -> InvitationQuerySet:
+        """Its link works now: sent, neither accepted nor withdrawn, not expired."""
         return self.open().filter(expires_at__gt=now)
 
 

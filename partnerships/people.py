@@ -5,13 +5,10 @@ the rules are written once."""
 
 from __future__ import annotations
 
-import datetime
 import enum
-from functools import partial
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -60,27 +57,16 @@ def give_role(user: User, partnership: Partnership, team: Team | None, role: str
     if role == Role.PARTNERSHIP_LEAD:
         _, created = PartnershipLead.objects.get_or_create(user=user, partnership=partnership)
         changed = changed or created
-        if created and two_factor.step_needed(user) == two_factor.SET_UP:
-            # Leading needs a second step they have not set up: sessions signed in without it
-            # end, so the next sign-in asks for it.
-            user.sign_out_everywhere()
+        if created:
+            now_leads(user)
     return changed
 
 
-def _queue_invitation(invitation: Invitation) -> None:
-    from .tasks import send_invitations
-
-    pair = [invitation.pk, invitation.sends]
-    transaction.on_commit(partial(send_invitations.enqueue, [pair]))
-
-
-def _queue_added(
-    user: User, partnership: Partnership, team: Team | None, role: str, by: User
-) -> None:
-    from .tasks import tell_added
-
-    person = [user.pk, team.pk if team is not None else None, role]
-    transaction.on_commit(partial(tell_added.enqueue, partnership.pk, by.pk, [person]))
+def now_leads(user: User) -> None:
+    """Someone just made a partnership lead: if leading needs a second step they have not set
+    up, their sessions, signed in without it, end, so that the next sign-in asks for it."""
+    if two_factor.step_needed(user) == two_factor.SET_UP:
+        user.sign_out_everywhere()
 
 
 @transaction.atomic
@@ -99,7 +85,9 @@ def bring_in(
     if user is not None:
         if not give_role(user, partnership, team, role):
             return Outcome.UNCHANGED
-        _queue_added(user, partnership, team, role, by)
+        from .tasks import queue_added
+
+        queue_added(partnership.pk, by.pk, [[user.pk, team.pk if team else None, role]])
         return Outcome.ADDED
     open_invitation = Invitation.objects.open().filter(
         partnership=partnership, email=email, team=team
@@ -117,8 +105,14 @@ def bring_in(
         role=role,
         invited_by=by,
     )
-    _queue_invitation(invitation)
+    _queue_sending(invitation)
     return Outcome.INVITED
+
+
+def _queue_sending(invitation: Invitation) -> None:
+    from .tasks import queue_invitations
+
+    queue_invitations([[invitation.pk, invitation.sends]])
 
 
 _RANK = {Role.MEMBER: 0, Role.TEAM_LEAD: 1, Role.PARTNERSHIP_LEAD: 2}
@@ -133,7 +127,7 @@ def resend(invitation: Invitation) -> bool:
     was accepted or withdrawn meanwhile."""
     if invitation.accepted_at is not None or invitation.withdrawn_at is not None:
         return False
-    _queue_invitation(invitation)
+    _queue_sending(invitation)
     return True
 
 
@@ -146,11 +140,6 @@ def withdraw(invitation: Invitation) -> bool:
 
 class NotUsable(Exception):
     """The invitation was used, withdrawn or expired between showing the page and accepting."""
-
-
-def still_valid(now: datetime.datetime) -> Q:
-    """Not expired (or not sent yet)."""
-    return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
 
 
 @transaction.atomic
@@ -178,7 +167,7 @@ def accept(
     )
     if not claimed:
         raise NotUsable
-    others = Invitation.objects.open().filter(still_valid(now), email=user.email)
+    others = Invitation.objects.open().not_expired(now).filter(email=user.email)
     for each in [invitation, *others.select_related("partnership", "team")]:
         give_role(user, each.partnership, each.team, each.role)
     others.update(accepted_at=now, accepted_by=user)

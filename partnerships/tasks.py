@@ -5,9 +5,11 @@ the token must never be one. Each sending claims the invitation with a condition
 its count of sendings, so a task run twice (a retry, two workers) sends one e-mail."""
 
 import secrets
+from functools import partial
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.db.models import F
 from django.tasks import task
 from django.urls import reverse
@@ -20,13 +22,31 @@ from accounts.models import User
 from .models import Invitation, Partnership, Team, invitation_lifetime, token_hash
 from .people import what_it_means
 
+EMAILS_PER_TASK = 100  # so 5,000 people imported are 50 tasks
+
+
+def queue_invitations(invitations: list[list[int]]) -> None:
+    """Once the transaction commits, sends each invitation ([id, times sent so far]), a
+    hundred to a task."""
+    for start in range(0, len(invitations), EMAILS_PER_TASK):
+        batch = invitations[start : start + EMAILS_PER_TASK]
+        transaction.on_commit(partial(send_invitations.enqueue, batch))
+
+
+def queue_added(partnership_id: int, added_by_id: int | None, people: list[list[Any]]) -> None:
+    """Once the transaction commits, tells each person ([user id, team id or None, role])
+    that they were added, a hundred to a task."""
+    for start in range(0, len(people), EMAILS_PER_TASK):
+        batch = people[start : start + EMAILS_PER_TASK]
+        transaction.on_commit(partial(tell_added.enqueue, partnership_id, added_by_id, batch))
+
 
 def _name(user: User | None, partnership: Partnership) -> str:
     if user is None:  # their account was deleted since
         return gettext("The partnership lead of %(partnership)s") % {
             "partnership": partnership.name
         }
-    return user.full_name or user.email
+    return user.get_full_name()
 
 
 def _sent(invitation_id: int, sends: int) -> EmailMultiAlternatives | None:
