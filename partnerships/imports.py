@@ -40,6 +40,7 @@ from .models import (
     TeamMembership,
     TeamType,
 )
+from .people import now_leads
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -893,6 +894,8 @@ def apply(
         batch_size=BATCH,
         ignore_conflicts=True,
     )
+    for user, _ in change.new_leads:  # a few people, if any: leads are not imported by the 100
+        now_leads(user)
     invitations = Invitation.objects.bulk_create(
         [
             Invitation(

@@ -30,7 +30,7 @@ from partnerships.models import (
 )
 
 from .conftest import World
-from .helpers import add_member, make_user, sign_in
+from .helpers import PASSWORD, add_member, make_user, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -581,3 +581,15 @@ def test_a_formula_behind_an_invisible_character_is_still_a_formula() -> None:
         ((row, column, message),) = _problems([GOOD[0].replace("Asha", hidden)])
         assert (row, column) == (2, "first_name")
         assert "This cell holds a formula" in message
+
+
+def test_someone_imported_as_a_lead_while_signed_in_must_sign_in_again_for_the_second_step(
+    world: World, settings: pytest.FixtureRequest
+) -> None:
+    settings.REQUIRE_TWO_FACTOR = "leads"  # type: ignore[attr-defined]
+    member = Client()
+    member.post(reverse("login"), {"username": world.practitioner.email, "password": PASSWORD})
+    assert member.get(reverse("assessments:home")).status_code == 200
+    line = GOOD[2].replace("cara@example.org", world.practitioner.email).rstrip(",")
+    _import(world, [line + ",partnership lead"])
+    assert member.get(reverse("assessments:home"))["Location"].startswith(reverse("login"))
