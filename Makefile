@@ -24,6 +24,7 @@ PORT ?= 8000
 run: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo_data
+	$(MANAGE) queue_due_reminders
 	@echo "Serving on http://127.0.0.1:$(PORT), with the worker that sends e-mails (printed here)."
 	@echo "Stop both with Ctrl+C."
 	SITE_URL=http://127.0.0.1:$(PORT) .venv/bin/honcho --procfile Procfile start --port $(PORT)

@@ -8,7 +8,8 @@ what a message says before building it. One message goes to one person, so that 
 anyone else's address."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,8 @@ from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 from notifications_python_client.notifications import NotificationsAPIClient
 
 
@@ -125,6 +128,63 @@ def added_to_team(
             "place": place,
             "what": what,
             "sign_in_url": sign_in_url,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class TeamLink:
+    """One of the person's teams in a round's e-mail: its name, how far it has got, and the
+    link that opens its assessment."""
+
+    team: str
+    progress: str
+    url: str
+
+
+def round_opened(
+    *,
+    to: str,
+    partnership: str,
+    round_name: str,
+    checklist: str,
+    items: int,
+    closes_on: datetime.date,
+    teams: Sequence[TeamLink],
+) -> EmailMultiAlternatives:
+    """To each member of every team taking part, on the round's opening day."""
+    return _message(
+        "round_opened",
+        to,
+        {
+            "partnership": partnership,
+            "round_name": round_name,
+            "checklist": checklist,
+            "items": items,
+            "closes_on": date_format(closes_on, "l j F Y"),
+            "teams": teams,
+        },
+    )
+
+
+def reminder(
+    *,
+    to: str,
+    round_name: str,
+    closes_on: datetime.date,
+    days_left: int,
+    teams: Sequence[TeamLink],
+) -> EmailMultiAlternatives:
+    """To each member of a taking-part team that has not submitted, before the round closes."""
+    return _message(
+        "reminder",
+        to,
+        {
+            "round_name": round_name,
+            "closes_on": date_format(closes_on, "l j F Y"),
+            "days_left": days_left,
+            "team_names": get_text_list([team.team for team in teams], gettext("and")),
+            "teams": teams,
         },
     )
 

@@ -1,5 +1,7 @@
 """Rounds, assessments and ratings in the admin site, with their history."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -23,6 +25,15 @@ class RoundAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("open now"))
     def open_now(self, obj: Round) -> bool:
         return obj.is_open
+
+    def save_model(self, request: HttpRequest, obj: Round, form: Any, change: bool) -> None:
+        """A round made here gets the same e-mails as one a lead makes; changed dates move
+        them, as on the lead's page."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            obj.set_up_emails(by=request.user)  # type: ignore[arg-type]
+        elif {"opens_on", "closes_on"} & set(form.changed_data):
+            obj.reschedule_emails()
 
 
 class RatingInline(admin.TabularInline):

@@ -9,6 +9,7 @@ from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.forms import GdsDateField
@@ -16,7 +17,7 @@ from checklists.models import Checklist, Item, Rag
 from partnerships.models import Partnership, Team
 
 from . import text
-from .models import Answer, Rating, Round
+from .models import Answer, Rating, Reminder, Round
 
 TEXT_LIMIT = 2000
 
@@ -284,3 +285,61 @@ class RoundDatesForm(forms.ModelForm):
                 )
             )
         return closes
+
+
+class ReminderForm(forms.ModelForm):
+    """A reminder some days before the round closes, as a lead adds one."""
+
+    days_before = forms.IntegerField(
+        label=gettext_lazy("How many days before the closing date?"),
+        help_text=gettext_lazy("For example, 7. On the closing day itself, enter 0."),
+        min_value=0,
+        max_value=365,
+        # GOV.UK asks for a text input for numbers: a number input changes with the scroll wheel.
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={
+            "required": gettext_lazy("Enter how many days before the closing date"),
+            "invalid": gettext_lazy("Enter the number of days as a whole number, like 7"),
+            "min_value": gettext_lazy("Enter a number of days from 0 to 365"),
+            "max_value": gettext_lazy("Enter a number of days from 0 to 365"),
+        },
+    )
+
+    class Meta:
+        model = Reminder
+        fields = ["days_before"]
+
+    def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.round = round
+        self.instance.kind = Reminder.Kind.REMINDER
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("days_before", field_width=2),
+            Button.secondary("submit", gettext("Add reminder")),
+        )
+
+    def clean_days_before(self) -> int:
+        days: int = self.cleaned_data["days_before"]
+        round_ = self.instance.round
+        day = round_.closes_on - datetime.timedelta(days=days)
+        if round_.reminders.filter(days_before=days).exists():
+            raise forms.ValidationError(
+                gettext("There is already a reminder %(days)s days before the closing date")
+                % {"days": days}
+            )
+        if day <= round_.opens_on:
+            raise forms.ValidationError(
+                gettext("That is %(day)s, not after the round opens on %(opens)s: enter fewer days")
+                % {"day": date_format(day, "j F Y"), "opens": date_format(round_.opens_on, "j F Y")}
+            )
+        if day <= timezone.localdate():
+            raise forms.ValidationError(
+                gettext(
+                    "That is %(day)s, which is not after today: enter fewer days, or send a "
+                    "reminder now"
+                )
+                % {"day": date_format(day, "j F Y")}
+            )
+        return days

@@ -4,6 +4,7 @@ rules (start, save, submit, reopen, copy forward)."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -15,7 +16,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -191,6 +192,37 @@ class Round(models.Model):
         return Team.objects.filter(
             organisation__partnership_id=self.partnership_id, is_active=True
         ).exclude(pk__in=self.left_out.values("pk"))
+
+    def waiting_members(self) -> models.QuerySet[TeamMembership]:
+        """Whom the round's e-mails are for: the active members with an e-mail address of each
+        team taking part that has not submitted."""
+        submitted = Assessment.objects.filter(
+            round_id=self.pk, status=Assessment.Status.SUBMITTED
+        ).values("team_id")
+        return (
+            TeamMembership.objects.filter(team__in=self.teams_taking_part(), user__is_active=True)
+            .exclude(user__email="")
+            .exclude(team_id__in=submitted)
+        )
+
+    def set_up_emails(self, *, by: User | None) -> None:
+        """A new round's e-mails: to every team taking part on its opening day, and the default
+        reminders (those that fall after the opening day), each queued for its day."""
+        closes, opens = self.closes_on, self.opens_on
+        reminders = [Reminder(round=self, kind=ReminderKind.OPENING, created_by=by)] + [
+            Reminder(round=self, kind=ReminderKind.REMINDER, days_before=days, created_by=by)
+            for days in DEFAULT_REMINDER_DAYS
+            if closes - datetime.timedelta(days=days) > opens
+        ]
+        for reminder in reminders:
+            reminder.save()
+            reminder.queue()
+
+    def reschedule_emails(self) -> None:
+        """After the dates change: each e-mail not yet sent is queued for its new day."""
+        for reminder in self.reminders.filter(finished_at=None):
+            reminder.round = self
+            reminder.queue()
 
     def previous(self) -> Round | None:
         """The round before this one, to compare against (RoundQuerySet.before)."""
@@ -677,3 +709,198 @@ class Rating(models.Model):
     @property
     def is_rated(self) -> bool:
         return self.rag != Rag.UNRATED
+
+
+# When the round's e-mails go out on their day, London time: the start of a working day.
+SEND_AT = datetime.time(9, 0)
+# A new round's reminders, in days before it closes (those that fall after its opening day).
+DEFAULT_REMINDER_DAYS = (14, 3)
+
+
+class ReminderKind(models.TextChoices):
+    OPENING = "opening", _("The round is open")
+    REMINDER = "reminder", _("Reminder")
+
+
+class ReminderState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    BEFORE_OPENING = "before_opening", _("Not sent: it falls before the round opens")
+    CLOSED = "closed", _("Not sent: the round had closed")
+
+
+class Reminder(models.Model):
+    """An e-mail to each member of every team taking part in a round that has not submitted:
+    on the opening day (OPENING), or a reminder some days before the round closes
+    (days_before) or on the day a lead sends one now (send_on). Its day follows the round's
+    dates when they change. Each person's copy is claimed in ReminderDelivery before it is
+    sent, so nobody gets one twice, nor more than one of the round's e-mails in a day."""
+
+    Kind = ReminderKind
+    State = ReminderState
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("round")
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    days_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("days before closing")
+    )
+    send_on = models.DateField(null=True, blank=True, verbose_name=_("sent now, on"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    # Set once every person it was for has been claimed: the safety net leaves it alone.
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["round", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=ReminderKind.OPENING, days_before=None, send_on=None)
+                    | Q(kind=ReminderKind.REMINDER, days_before=None, send_on__isnull=False)
+                    | Q(kind=ReminderKind.REMINDER, days_before__isnull=False, send_on=None)
+                ),
+                name="reminder_has_one_day",
+            ),
+            models.UniqueConstraint(
+                fields=["round"],
+                condition=Q(kind=ReminderKind.OPENING),
+                name="reminder_one_opening_per_round",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "days_before"], name="reminder_days_before_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}, {self.round.name}, {self.due_on():%Y-%m-%d}"
+
+    def describe(self) -> str:
+        """What it is, in a few words, for the lead's list."""
+        if self.kind == ReminderKind.OPENING:
+            return gettext("The round is open")
+        if self.days_before == 0:
+            return gettext("Reminder on the closing day")
+        if self.days_before is not None:
+            return ngettext(
+                "Reminder %(days)s day before closing",
+                "Reminder %(days)s days before closing",
+                self.days_before,
+            ) % {"days": self.days_before}
+        return gettext("Reminder sent now")
+
+    def due_on(self) -> datetime.date:
+        """The day it is sent, on the round's dates as they are now."""
+        if self.kind == ReminderKind.OPENING:
+            return self.round.opens_on
+        if self.days_before is not None:
+            return self.round.closes_on - datetime.timedelta(days=self.days_before)
+        assert self.send_on is not None
+        return self.send_on
+
+    def run_after(self) -> datetime.datetime:
+        """When a worker should send it: SEND_AT on its day, in London; one sent now, now."""
+        if self.send_on is not None:
+            return self.created_at
+        return timezone.make_aware(datetime.datetime.combine(self.due_on(), SEND_AT))
+
+    def state(self, now: datetime.datetime | None = None) -> str:
+        now = now or timezone.now()
+        if self.finished_at is not None:
+            return ReminderState.SENT
+        if self.due_on() < self.round.opens_on:
+            return ReminderState.BEFORE_OPENING
+        if timezone.localdate(now) > self.round.closes_on:
+            return ReminderState.CLOSED
+        return ReminderState.SCHEDULED if now < self.run_after() else ReminderState.SENDING
+
+    def is_due(self, now: datetime.datetime) -> bool:
+        """Whether it should go out now: its time has come, the round is open, and not every
+        person it was for has been claimed yet."""
+        return self.state(now) == ReminderState.SENDING
+
+    def queue(self) -> None:
+        """Once the transaction commits, queues its sending for its day: a worker runs it then
+        (at once, if the day has come). The task re-checks the day, so queueing again after the
+        dates change is safe: the earlier task finds it is not due and does nothing."""
+        from . import tasks  # they import the models
+
+        when = self.run_after()
+        transaction.on_commit(partial(tasks.send_reminder.using(run_after=when).enqueue, self.pk))
+
+    @transaction.atomic
+    def claim(self, user_ids: Collection[int], *, today: datetime.date) -> set[int]:
+        """Claims this e-mail for each of these people, and returns those it is now this
+        caller's to send: not those that have (or are being sent) this one already, nor those
+        that another of the round's e-mails reached today. Two workers claiming the same people
+        at once each get a share, never the same person (the unique rows, then a conditional
+        update tagged with this claim's own id)."""
+        ReminderDelivery.objects.bulk_create(
+            [
+                ReminderDelivery(reminder=self, round_id=self.round_id, user_id=user_id, day=today)
+                for user_id in user_ids
+            ],
+            ignore_conflicts=True,
+        )
+        claim = uuid.uuid4()
+        ReminderDelivery.objects.filter(reminder=self, user_id__in=user_ids, claim=None).update(
+            claim=claim, sent_at=timezone.now()
+        )
+        return set(
+            ReminderDelivery.objects.filter(reminder=self, claim=claim).values_list(
+                "user_id", flat=True
+            )
+        )
+
+    def unclaim(self, user_ids: Collection[int]) -> None:
+        """Gives back claims whose e-mails were not sent after all, for a later run to send."""
+        ReminderDelivery.objects.filter(reminder=self, user_id__in=user_ids).update(
+            claim=None, sent_at=None
+        )
+
+    def finish(self) -> None:
+        Reminder.objects.filter(pk=self.pk, finished_at=None).update(finished_at=timezone.now())
+
+
+class ReminderDelivery(models.Model):
+    """One person's copy of one of a round's e-mails. The row is made, then claimed, before the
+    e-mail is sent: at most one for a person and a reminder, and one a day for a person and a
+    round, whichever of the round's e-mails comes first."""
+
+    reminder = models.ForeignKey(
+        Reminder, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("reminder")
+    )
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="+", verbose_name=_("round")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    day = models.DateField(verbose_name=_("day"))  # in London
+    claim = models.UUIDField(null=True, verbose_name=_("claimed by"))
+    sent_at = models.DateTimeField(null=True, verbose_name=_("sent at"))
+
+    class Meta:
+        verbose_name = _("reminder sent to a person")
+        verbose_name_plural = _("reminders sent to people")
+        constraints = [
+            models.UniqueConstraint(fields=["reminder", "user"], name="delivery_once_a_reminder"),
+            models.UniqueConstraint(fields=["round", "user", "day"], name="delivery_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reminder} to user {self.user_id}"

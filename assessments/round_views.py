@@ -12,13 +12,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
+from django.views.decorators.http import require_POST
 
 from accounts.scope import SignedInRequest, scoped_or_404
 from partnerships.models import Partnership, Team
 
-from .forms import RoundDatesForm, RoundForm
-from .models import Assessment, Round
+from .forms import ReminderForm, RoundDatesForm, RoundForm
+from .models import Assessment, Reminder, ReminderDelivery, Round
 
 
 def _led_round(request: SignedInRequest, round_id: int) -> Round:
@@ -73,6 +74,7 @@ def new_round(request: SignedInRequest, partnership_id: int) -> HttpResponse:
         try:
             with transaction.atomic():
                 round_ = form.save()
+                round_.set_up_emails(by=request.user)
         except IntegrityError:  # the same round, posted twice at once (a double click)
             return redirect("assessments:rounds", partnership.pk)
         messages.success(
@@ -89,7 +91,9 @@ def round_dates(request: SignedInRequest, round_id: int) -> HttpResponse:
     round_ = _led_round(request, round_id)
     form = RoundDatesForm(request.POST or None, instance=round_)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            round_.reschedule_emails()
         messages.success(
             request, gettext("%(round)s now runs from %(opens)s to %(closes)s.") % _named(round_)
         )
@@ -119,3 +123,113 @@ def close_round(request: SignedInRequest, round_id: int) -> HttpResponse:
         "assessments/round_close.html",
         {"round": round_, "can_close": can_close, "just_opened": round_.opens_on >= yesterday},
     )
+
+
+@login_required
+def reminders(request: SignedInRequest, round_id: int) -> HttpResponse:
+    """The round's e-mails to teams that have not submitted: each with its day and state, a
+    reminder added, and the way to send one now."""
+    round_ = _led_round(request, round_id)
+    form = ReminderForm(request.POST or None, round=round_)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            reminder = form.save(commit=False)
+            reminder.created_by = request.user
+            reminder.save()
+            reminder.queue()
+        messages.success(
+            request,
+            gettext("Teams that have not submitted will be reminded on %(day)s.")
+            % {"day": date_format(reminder.due_on(), "l j F Y")},
+        )
+        return redirect("assessments:reminders", round_.pk)
+    listed = list(
+        round_.reminders.annotate(
+            people=Count("deliveries", filter=Q(deliveries__sent_at__isnull=False)),
+            started=Count("deliveries"),
+        ).select_related("created_by")
+    )
+    for reminder in listed:
+        reminder.round = round_
+    listed.sort(key=lambda reminder: (reminder.due_on(), reminder.pk))
+    return render(
+        request,
+        "assessments/reminders.html",
+        {"round": round_, "reminders": listed, "form": form, **_waiting(round_)},
+    )
+
+
+def _waiting(round_: Round) -> dict[str, int]:
+    """How many teams taking part have not submitted, how many people are in them, and how
+    many of those have had one of the round's e-mails today (and will not get another)."""
+    waiting = round_.waiting_members()
+    people = set(waiting.values_list("user_id", flat=True))
+    taking_part = round_.teams_taking_part()
+    submitted = taking_part.filter(
+        assessments__round=round_, assessments__status=Assessment.Status.SUBMITTED
+    )
+    return {
+        "teams_taking_part": taking_part.count(),
+        "teams_waiting": taking_part.count() - submitted.count(),
+        "people_waiting": len(people),
+        "reminded_today": ReminderDelivery.objects.filter(
+            round=round_, day=timezone.localdate(), user_id__in=people
+        ).count(),
+    }
+
+
+@login_required
+def remind_now(request: SignedInRequest, round_id: int) -> HttpResponse:
+    """A reminder sent now to every member of the teams taking part that have not submitted,
+    after the lead has seen how many people it reaches."""
+    round_ = _led_round(request, round_id)
+    waiting = _waiting(round_)
+    can_send = round_.is_open and waiting["people_waiting"] > waiting["reminded_today"]
+    if request.method == "POST" and can_send:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                round=round_,
+                kind=Reminder.Kind.REMINDER,
+                send_on=timezone.localdate(),
+                created_by=request.user,
+            )
+            reminder.queue()
+        messages.success(
+            request,
+            ngettext(
+                "The reminder is being sent to %(people)s person.",
+                "The reminder is being sent to %(people)s people.",
+                waiting["people_waiting"] - waiting["reminded_today"],
+            )
+            % {"people": waiting["people_waiting"] - waiting["reminded_today"]},
+        )
+        return redirect("assessments:reminders", round_.pk)
+    return render(
+        request,
+        "assessments/remind_now.html",
+        {"round": round_, "can_send": can_send, **waiting},
+    )
+
+
+@login_required
+@require_POST
+def remove_reminder(request: SignedInRequest, reminder_id: int) -> HttpResponse:
+    """Removes a reminder that nobody has been sent yet (one being sent stays)."""
+    reminder = scoped_or_404(
+        Reminder.objects.filter(round__in=Round.objects.led_by(request.user)).select_related(
+            "round"
+        ),
+        reminder_id,
+    )
+    removed, _ = (
+        Reminder.objects.filter(pk=reminder.pk, finished_at=None)
+        .exclude(deliveries__isnull=False)
+        .delete()
+    )
+    if removed:
+        messages.success(
+            request,
+            gettext("The reminder on %(day)s is removed.")
+            % {"day": date_format(reminder.due_on(), "l j F Y")},
+        )
+    return redirect("assessments:reminders", reminder.round_id)

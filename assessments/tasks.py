@@ -1,18 +1,25 @@
 """Background work about assessments: the e-mails to a team when its assessment is submitted or
-reopened. Each task claims its e-mail with a conditional update first, so a task run twice (a
+reopened, and a round's e-mails to the teams that have not submitted (its opening day, its
+reminders). Each task claims its e-mail with a conditional update first, so a task run twice (a
 retry, two workers) sends nothing the second time; a send that fails after the claim is not
 tried again, and the worker records the failure."""
 
 import datetime
+from collections import defaultdict
 
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 from django.tasks import task
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts import emails
 from accounts.models import User
 
-from .models import Assessment
+from .models import Assessment, Reminder
+
+REMINDERS_PER_CLAIM = 200  # people claimed, then e-mailed over one connection, at a time
 
 
 def _claim(assessment_id: int, status: str, event: str, when: str) -> Assessment | None:
@@ -77,4 +84,91 @@ def tell_team_reopened(assessment_id: int, reopened_at: str) -> int:
             assessment_url=page,
         )
         for member in _members(assessment)
+    )
+
+
+@task()
+def send_reminder(reminder_id: int) -> int:
+    """Sends one of a round's e-mails (its opening, or a reminder) to each person it is for,
+    once it is due: one e-mail a person, naming each of their teams that has not submitted.
+    Run again (a retry, a second worker, the daily safety net), it sends only to those whom
+    nobody has claimed yet; a run whose reminder's day has moved, or whose round has closed,
+    sends nothing."""
+    reminder = (
+        Reminder.objects.select_related("round__checklist", "round__partnership")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    now = timezone.now()
+    if reminder is None or not reminder.is_due(now):
+        return 0
+    people = _teams_by_person(reminder)
+    items = reminder.round.checklist.items.count()
+    waiting = sorted(people)
+    sent = 0
+    for start in range(0, len(waiting), REMINDERS_PER_CLAIM):
+        claimed = reminder.claim(
+            waiting[start : start + REMINDERS_PER_CLAIM], today=timezone.localdate(now)
+        )
+        try:
+            sent += emails.send(
+                _round_email(reminder, email, teams, items=items)
+                for email, teams in (people[user_id] for user_id in sorted(claimed))
+            )
+        except Exception:
+            reminder.unclaim(claimed)  # for the next run to send; the worker logs the failure
+            raise
+    reminder.finish()
+    return sent
+
+
+def _teams_by_person(reminder: Reminder) -> dict[int, tuple[str, list[emails.TeamLink]]]:
+    """Each person the reminder is for, by id: their address and their teams that have not
+    submitted, with how far each has got. Two queries whatever the numbers."""
+    round_ = reminder.round
+    progress = {
+        assessment.team_id: assessment
+        for assessment in Assessment.objects.filter(round=round_).with_progress()
+    }
+    people: dict[int, tuple[str, list[emails.TeamLink]]] = {}
+    teams: defaultdict[int, list[emails.TeamLink]] = defaultdict(list)
+    memberships = round_.waiting_members().values_list(
+        "user_id", "user__email", "team_id", "team__name"
+    )
+    for user_id, email, team_id, team_name in memberships.order_by("user_id", "team__name"):
+        url = emails.link(reverse("assessments:team-round", args=[team_id, round_.pk]))
+        teams[user_id].append(emails.TeamLink(team_name, _progress(progress.get(team_id)), url))
+        people[user_id] = (email, teams[user_id])
+    return people
+
+
+def _progress(assessment: Assessment | None) -> str:
+    if assessment is None or not assessment.rated_count:  # type: ignore[attr-defined]
+        return gettext("not started")
+    rated, items = assessment.rated_count, assessment.item_count  # type: ignore[attr-defined]
+    return ngettext(
+        "%(rated)s of %(items)s item rated", "%(rated)s of %(items)s items rated", items
+    ) % {"rated": rated, "items": items}
+
+
+def _round_email(
+    reminder: Reminder, to: str, teams: list[emails.TeamLink], *, items: int
+) -> EmailMultiAlternatives:
+    round_ = reminder.round
+    if reminder.kind == Reminder.Kind.OPENING:
+        return emails.round_opened(
+            to=to,
+            partnership=round_.partnership.name,
+            round_name=round_.name,
+            checklist=round_.checklist.name,
+            items=items,
+            closes_on=round_.closes_on,
+            teams=teams,
+        )
+    return emails.reminder(
+        to=to,
+        round_name=round_.name,
+        closes_on=round_.closes_on,
+        days_left=(round_.closes_on - timezone.localdate()).days,
+        teams=teams,
     )

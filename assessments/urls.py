@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("teams/<int:team_id>/", views.team, name="team"),
+    path("teams/<int:team_id>/rounds/<int:round_id>/", views.team, name="team-round"),
     path("teams/<int:team_id>/rounds/<int:round_id>/start/", views.start, name="start"),
     path("assessments/<int:pk>/", views.assessment_page, name="edit"),
     path("assessments/<int:pk>/sections/<int:section>/", views.section_page, name="section"),
@@ -21,4 +22,9 @@ urlpatterns = [
     path("partnerships/<int:partnership_id>/rounds/new/", round_views.new_round, name="round-new"),
     path("rounds/<int:round_id>/dates/", round_views.round_dates, name="round-dates"),
     path("rounds/<int:round_id>/close/", round_views.close_round, name="round-close"),
+    path("rounds/<int:round_id>/reminders/", round_views.reminders, name="reminders"),
+    path("rounds/<int:round_id>/remind-now/", round_views.remind_now, name="remind-now"),
+    path(
+        "reminders/<int:reminder_id>/remove/", round_views.remove_reminder, name="reminder-remove"
+    ),
 ]

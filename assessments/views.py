@@ -169,14 +169,18 @@ def start(request: SignedInRequest, team_id: int, round_id: int) -> HttpResponse
 
 
 @login_required
-def team(request: SignedInRequest, team_id: int) -> HttpResponse:
-    """A team's assessment in the round open now, started if nobody has yet: where the links in
-    invitations and reminders lead, so that they work before anyone has pressed Start. With no
-    open round, or more than one, the home page says what there is."""
+def team(request: SignedInRequest, team_id: int, round_id: int | None = None) -> HttpResponse:
+    """A team's assessment in the round open now (or in the round named), started if nobody
+    has yet: where the links in invitations and the round's e-mails lead, so that they work
+    before anyone has pressed Start. With no open round, or more than one, the home page says
+    what there is."""
     team = scoped_or_404(Team.objects.of_member(request.user), pk=team_id)
+    partnership_rounds = Round.objects.filter(partnership_id=team.organisation.partnership_id)
+    if round_id is not None:
+        round_ = scoped_or_404(partnership_rounds, pk=round_id)
+        return _team_in_round(request, team, round_)
     open_rounds = list(
-        Round.objects.filter(partnership_id=team.organisation.partnership_id)
-        .exclude(left_out=team)
+        partnership_rounds.exclude(left_out=team)
         .open_on(timezone.localdate())
         .select_related("checklist")[:2]
     )
@@ -193,6 +197,33 @@ def team(request: SignedInRequest, team_id: int) -> HttpResponse:
         return redirect("assessments:home")
     assessment = Assessment.start(team=team, round=open_rounds[0])
     return redirect("assessments:edit", assessment.pk)
+
+
+def _team_in_round(request: SignedInRequest, team: Team, round_: Round) -> HttpResponse:
+    """The team's assessment in that round: the one it has, else a new one while the round is
+    open and the team takes part, else the home page says why not."""
+    assessment = Assessment.objects.filter(team=team, round=round_).first()
+    if assessment is None and round_.is_open and not round_.left_out.filter(pk=team.pk).exists():
+        assessment = Assessment.start(team=team, round=round_)
+    if assessment is not None:
+        return redirect("assessments:edit", assessment.pk)
+    if round_.left_out.filter(pk=team.pk).exists():
+        message = gettext("%(team)s is not taking part in %(round)s.")
+    elif round_.state == "upcoming":
+        message = gettext("%(round)s opens on %(opens)s.")
+    else:
+        message = gettext("%(round)s closed on %(closes)s, before %(team)s started it.")
+    messages.info(
+        request,
+        message
+        % {
+            "team": team.name,
+            "round": round_.name,
+            "opens": date_format(round_.opens_on, "j F Y"),
+            "closes": date_format(round_.closes_on, "j F Y"),
+        },
+    )
+    return redirect("assessments:home")
 
 
 def section_url(assessment: Assessment, key: int, *, back_to_check: bool = False) -> str:

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 
 from accounts.models import User
 from assessments.models import Round
@@ -16,7 +17,9 @@ from .helpers import (
     make_round,
     make_team,
     make_user,
+    sign_in,
 )
+from .task_backend import ImmediateUnlessLater
 
 
 @dataclass
@@ -95,10 +98,19 @@ def world(db: None) -> World:
     )
 
 
+@pytest.fixture
+def lead(client: Client, world: World) -> Client:
+    """The test client, signed in as the world's partnership lead."""
+    sign_in(client, world.lead)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def tasks_run_at_once(settings: pytest.FixtureRequest) -> None:
-    # Background tasks run as they are queued, so a test sees their e-mails in mail.outbox.
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
+    # Background tasks run as they are queued, so a test sees their e-mails in mail.outbox;
+    # those queued for later wait (tests/task_backend.py).
+    settings.TASKS = {"default": {"BACKEND": "tests.task_backend.ImmediateUnlessLater"}}  # type: ignore[attr-defined]
+    ImmediateUnlessLater.waiting.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Assessment, Rating, Round
+from assessments.models import Assessment, Rating, Reminder, Round
 from partnerships import imports
 from partnerships.models import Invitation, Partnership, PeopleImport, Team, TeamMembership
 
@@ -306,6 +306,21 @@ CASES: dict[str, Case] = {
     "assessments:round-new": PARTNERSHIP_CASE,
     "assessments:round-dates": RUNNING_CASE,
     "assessments:round-close": RUNNING_CASE,
+    "assessments:reminders": RUNNING_CASE,
+    "assessments:remind-now": RUNNING_CASE,
+    "assessments:reminder-remove": Case(
+        lambda reminder: {"reminder_id": reminder.pk},
+        lambda w: [
+            (user, Reminder.objects.get(round=round_))
+            for user, round_ in [*_not_leads(w), (w.reader, w.round), (w.staff, w.round)]
+        ],
+        lambda w: [(w.lead, Reminder.objects.get(round=w.round))],
+    ),
+    "assessments:team-round": Case(
+        _team_and_round,
+        _teams_in_rounds_not_theirs,
+        lambda w: [(w.practitioner, TeamInRound(w.team.pk, w.round.pk))],
+    ),
     "partnerships:invitations": PARTNERSHIP_CASE,
     "partnerships:invite": PARTNERSHIP_CASE,
     "partnerships:resend": INVITATION_CASE,
@@ -336,6 +351,8 @@ def started(world: World) -> World:
     ]:
         assessment = Assessment.start(team=team, round=round_)
         assessment.ratings.filter(item__code="W01").update(rag="amber", evidence="Before")
+    for round_ in (world.round, world.outsider_round):
+        Reminder.objects.create(round=round_, kind=Reminder.Kind.REMINDER, days_before=5)
     for partnership, team in [
         (world.partnership, world.team),
         (world.other_partnership, world.outsider_team),
@@ -368,6 +385,7 @@ def _snapshot() -> list[Any]:
         list(TeamMembership.objects.order_by("pk").values_list("pk", "user", "team")),
         list(Team.objects.order_by("pk").values_list("pk", "name")),
         list(Round.objects.order_by("pk").values_list("pk", "name", "opens_on", "closes_on")),
+        list(Reminder.objects.order_by("pk").values_list("pk", "days_before", "send_on")),
         list(Assessment.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Rating.objects.order_by("pk").values_list("pk", "rag", "evidence", "next_step")),
     ]
@@ -390,7 +408,7 @@ def test_people_outside_the_scope_get_404_and_change_nothing(
         sign_in(client, user)
         url = reverse(route, kwargs=case.kwargs(target))
         post_data = {"reason": "Because", "action": "save", "email": "intruder@example.org"}
-        post_data.update({"role": "member", "team": str(started.team.pk)})
+        post_data.update({"role": "member", "team": str(started.team.pk), "days_before": "4"})
         post_data.update(_round_dates(started))
         if isinstance(target, Assessment):
             post_data.update(rate_all(target, "red"))

@@ -1,5 +1,6 @@
 """Reference and demo data load into an empty database, on SQLite and PostgreSQL alike."""
 
+import datetime
 import re
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Assessment, Round
+from assessments.models import Assessment, Reminder, Round
 from checklists.models import Checklist
 from partnerships.models import Invitation, Partnership, Team
 
@@ -42,14 +43,21 @@ def test_demo_data_gives_every_role_something_real_and_loads_only_once() -> None
     call_command("load_demo_data", throwaway_database=True, verbosity=0)
 
     assert Partnership.objects.count() == 1
-    assert Checklist.objects.count() == 1
+    assert Checklist.objects.count() == 2  # the toolkit's, and a follow-up of three items
     assert 12 <= Team.objects.filter(is_active=True).count() <= 16
     assert len(set(Team.objects.values_list("team_type", flat=True))) >= 10
     assert len(set(Team.objects.values_list("organisation__sector", flat=True))) >= 5
 
-    previous, current = Round.objects.order_by("opens_on")
+    previous, current, follow_up = Round.objects.order_by("opens_on")
     assert not previous.is_open
     assert current.is_open
+    assert follow_up.opens_on == timezone.localdate() + datetime.timedelta(days=1)
+    assert 0 < follow_up.teams_taking_part().count() < current.teams_taking_part().count()
+    # The current round's opening e-mail went out; both rounds' reminders are still to come.
+    states = [(r.round.name, r.describe(), r.state()) for r in Reminder.objects.all()]
+    assert (current.name, "The round is open", "sent") in states
+    assert (current.name, "Reminder 3 days before closing", "scheduled") in states
+    assert (follow_up.name, "The round is open", "scheduled") in states
     assert set(previous.assessments.values_list("status", flat=True)) == {"submitted"}
     statuses = set(current.assessments.values_list("status", flat=True))
     assert statuses == {"submitted", "in_progress"}

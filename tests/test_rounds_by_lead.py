@@ -35,12 +35,6 @@ def _every_team(world: World) -> dict[str, list[str]]:
     return {"teams": [str(world.team.pk), str(world.other_team.pk)]}
 
 
-@pytest.fixture
-def lead(client: Client, world: World) -> Client:
-    sign_in(client, world.lead)
-    return client
-
-
 def _new(world: World) -> str:
     return reverse("assessments:round-new", args=[world.partnership.pk])
 

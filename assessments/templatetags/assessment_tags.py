@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from assessments.forms import TEXT_LIMIT
-from assessments.models import REOPENED, SHOWN_STATUS_LABELS, Assessment, Round
+from assessments.models import REOPENED, SHOWN_STATUS_LABELS, Assessment, Reminder, Round
 from assessments.parts import PartStatus
 from checklists.templatetags.rag import descriptors, e, tag_html
 
@@ -284,3 +284,21 @@ def round_state(round_: Round) -> SafeString:
     """A round's state today as a GOV.UK tag."""
     label, colour = ROUND_STATES[round_.state]
     return _tag(label, colour)
+
+
+REMINDER_COLOURS: dict[str, str | None] = {
+    Reminder.State.SCHEDULED: "light-blue",
+    Reminder.State.SENDING: "blue",
+    Reminder.State.SENT: None,
+    Reminder.State.BEFORE_OPENING: "grey",
+    Reminder.State.CLOSED: "grey",
+}
+
+
+@register.filter
+def reminder_state(reminder: Reminder) -> SafeString:
+    """A round's e-mail's state now, as a GOV.UK tag; Sent is plain text, as done is."""
+    state = reminder.state()
+    colour = REMINDER_COLOURS[state]
+    label = Reminder.State(state).label
+    return _tag(label, colour) if colour else mark_safe(e(label))  # noqa: S308 (escaped)

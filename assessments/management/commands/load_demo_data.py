@@ -19,8 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.two_factor import DEMO_KEY
-from assessments.models import Answer, Assessment, Round
-from checklists.models import Checklist, Item, Rag
+from assessments.models import SEND_AT, Answer, Assessment, Reminder, ReminderDelivery, Round
+from checklists.models import Checklist, Item, Rag, Section
 from partnerships.models import (
     Invitation,
     Organisation,
@@ -37,6 +37,17 @@ from partnerships.models import (
 DEMO_PASSWORD = "demo-toolkit-2026"  # noqa: S105 (documented in the README; demo data only)
 PARTNERSHIP = "Riverside Best Start for Life Partnership"
 CHECKLIST_NAME = "Multi-agency workforce checklist"
+# A short follow-up of three of the workforce checklist's items, for a round that opens
+# tomorrow: a round of the workforce checklist could not overlap the open one.
+FOLLOW_UP_NAME = "Reflective practice follow-up (demo)"
+FOLLOW_UP_CODES = ("W09", "W10", "W11")
+FOLLOW_UP_TEAMS = (
+    "Little Acorns Nursery",
+    "Riverside Childminder Network",
+    "Oakfield Nursery Class",
+    "Family Hubs East",
+    "Early Help Service",
+)
 
 # organisation, sector, [(team, team type, headcount or None, active)]
 ORGANISATIONS: list[tuple[str, Sector, list[tuple[str, TeamType, int | None, bool]]]] = [
@@ -188,6 +199,10 @@ class Command(BaseCommand):
             Assessment.objects.update(
                 emailed_submitted_at=F("submitted_at"), emailed_reopened_at=F("reopened_at")
             )
+            # The rounds' e-mails still to come are queued for real: the worker of `make run`
+            # sends each on its day (the round opening tomorrow, the reminders).
+            for reminder in Reminder.objects.filter(finished_at=None).select_related("round"):
+                reminder.queue()
             self.stdout.write(self.style.SUCCESS(f"Loaded the demo partnership: {PARTNERSHIP}."))
         self._demo_app()
         self.stdout.write(
@@ -288,7 +303,71 @@ class Command(BaseCommand):
             )
             if progress == "reopened":
                 assessment.reopen(by=lead, reason=REOPEN_REASON)
+        self._opening_sent(current, lead)
+        self._follow_up(partnership, checklist, teams, lead)
         self._invitations(partnership, teams, lead)
+
+    def _opening_sent(self, current: Round, lead: User) -> None:
+        """The current round's e-mails: its opening day's went to every team, as it would have
+        (each person's copy recorded); the default reminders are still to come."""
+        current.set_up_emails(by=lead)
+        opening = current.reminders.get(kind=Reminder.Kind.OPENING)
+        sent_at = timezone.make_aware(datetime.datetime.combine(current.opens_on, SEND_AT))
+        people = set(current.waiting_members().values_list("user_id", flat=True))
+        ReminderDelivery.objects.bulk_create(
+            ReminderDelivery(
+                reminder=opening,
+                round=current,
+                user_id=user_id,
+                day=current.opens_on,
+                sent_at=sent_at,
+            )
+            for user_id in people
+        )
+        Reminder.objects.filter(pk=opening.pk).update(finished_at=sent_at, created_at=sent_at)
+
+    def _follow_up(
+        self, partnership: Partnership, workforce: Checklist, teams: list[Team], lead: User
+    ) -> None:
+        """A round that opens tomorrow, of a three-item follow-up checklist, for the teams
+        whose reflective practice the last round found weakest; its e-mails are scheduled."""
+        checklist = Checklist.objects.filter(name=FOLLOW_UP_NAME).first()
+        if checklist is None:
+            checklist = Checklist.objects.create(
+                name=FOLLOW_UP_NAME,
+                introduction=(
+                    "A short follow-up on the partnership's priority gaps: reflecting together, "
+                    "reflective supervision and learning with other professionals. Its items "
+                    "are those of the multi-agency workforce checklist."
+                ),
+                source=workforce.source,
+            )
+            section = Section.objects.create(
+                checklist=checklist, title="Reflection and supervision", order=1
+            )
+            for order, item in enumerate(workforce.items.filter(code__in=FOLLOW_UP_CODES), 1):
+                Item.objects.create(
+                    checklist=checklist,
+                    section=section,
+                    code=item.code,
+                    statement=item.statement,
+                    guidance=item.guidance,
+                    red_descriptor=item.red_descriptor,
+                    amber_descriptor=item.amber_descriptor,
+                    green_descriptor=item.green_descriptor,
+                    order=order,
+                )
+            checklist.publish()
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        follow_up = Round.objects.create(
+            partnership=partnership,
+            checklist=checklist,
+            name="Reflective practice follow-up",
+            opens_on=tomorrow,
+            closes_on=tomorrow + datetime.timedelta(days=28),
+        )
+        follow_up.left_out.set([team for team in teams if team.name not in FOLLOW_UP_TEAMS])
+        follow_up.set_up_emails(by=lead)
 
     def _invitations(self, partnership: Partnership, teams: list[Team], lead: User) -> None:
         """Three people the lead has invited: two still to answer, one whose link has expired.
