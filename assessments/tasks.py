@@ -143,9 +143,15 @@ def _teams_by_person(reminder: Reminder) -> dict[int, tuple[str, list[emails.Tea
 
 
 def _progress(assessment: Assessment | None) -> str:
-    if assessment is None or not assessment.rated_count:  # type: ignore[attr-defined]
+    if assessment is None:
+        return progress(0, 0)
+    return progress(assessment.rated_count, assessment.item_count)  # type: ignore[attr-defined]
+
+
+def progress(rated: int, items: int) -> str:
+    """How far a team has got, as a round's e-mail says it."""
+    if not rated:
         return gettext("not started")
-    rated, items = assessment.rated_count, assessment.item_count  # type: ignore[attr-defined]
     return ngettext(
         "%(rated)s of %(items)s item rated", "%(rated)s of %(items)s items rated", items
     ) % {"rated": rated, "items": items}

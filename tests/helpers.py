@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import emails, two_factor
 from accounts.models import User
 from assessments.models import Assessment, Round
+from assessments.tasks import progress
 from checklists.models import Checklist, Item, Section
 from partnerships.models import (
     Organisation,
@@ -294,3 +295,36 @@ def reopened_email(**given: Any) -> Any:
         "assessment_url": EMAIL_LINK,
     }
     return emails.assessment_reopened(**(values | given))
+
+
+def _team_links(teams: list[str] | None) -> list[emails.TeamLink]:
+    return [
+        emails.TeamLink(team, progress(6, 11), f"https://toolkit.example.org/teams/{n}/")
+        for n, team in enumerate(teams or ["Health Visiting North"], 1)
+    ]
+
+
+def round_opened_email(*, teams: list[str] | None = None, **given: Any) -> Any:
+    """The e-mail on a round's opening day, with made-up values unless the test gives its own."""
+    values: dict[str, Any] = {
+        "to": "pat@example.org",
+        "partnership": "Riverside Best Start for Life Partnership",
+        "round_name": "2027 workforce self-assessment",
+        "checklist": "Multi-agency workforce checklist",
+        "items": 11,
+        "closes_on": datetime.date(2027, 2, 12),
+        "teams": _team_links(teams),
+    }
+    return emails.round_opened(**(values | given))
+
+
+def reminder_email(*, teams: list[str] | None = None, **given: Any) -> Any:
+    """A reminder before a round closes, with made-up values unless the test gives its own."""
+    values: dict[str, Any] = {
+        "to": "pat@example.org",
+        "round_name": "2027 workforce self-assessment",
+        "closes_on": datetime.date(2027, 2, 12),
+        "days_left": 3,
+        "teams": _team_links(teams),
+    }
+    return emails.reminder(**(values | given))

@@ -54,10 +54,10 @@ def test_demo_data_gives_every_role_something_real_and_loads_only_once() -> None
     assert follow_up.opens_on == timezone.localdate() + datetime.timedelta(days=1)
     assert 0 < follow_up.teams_taking_part().count() < current.teams_taking_part().count()
     # The current round's opening e-mail went out; both rounds' reminders are still to come.
-    states = [(r.round.name, r.describe(), r.state()) for r in Reminder.objects.all()]
-    assert (current.name, "The round is open", "sent") in states
-    assert (current.name, "Reminder 3 days before closing", "scheduled") in states
-    assert (follow_up.name, "The round is open", "scheduled") in states
+    round_emails = [(r.round.name, r.describe(), r.state()) for r in Reminder.objects.all()]
+    assert (current.name, "The round is open", "sent") in round_emails
+    assert (current.name, "Reminder 3 days before closing", "scheduled") in round_emails
+    assert (follow_up.name, "The round is open", "scheduled") in round_emails
     assert set(previous.assessments.values_list("status", flat=True)) == {"submitted"}
     statuses = set(current.assessments.values_list("status", flat=True))
     assert statuses == {"submitted", "in_progress"}

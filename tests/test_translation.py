@@ -31,7 +31,8 @@ from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from assessments.models import Assessment, Rating, Round
+from assessments import tasks
+from assessments.models import Assessment, Rating, Reminder, ReminderDelivery, Round
 from assessments.templatetags import assessment_tags
 from checklists.templatetags import rag as rag_tags
 from partnerships.models import Invitation, Team
@@ -39,13 +40,16 @@ from reports import pdf, reports
 
 from .conftest import World
 from .helpers import (
-    EMAIL_LINK,
+    add_member,
     edit_url,
     form_data,
     make_last_year,
+    make_user,
     mark_submitted,
     rate_all,
+    reminder_email,
     reopened_email,
+    round_opened_email,
     save_url,
     sign_in,
     submitted_email,
@@ -292,6 +296,19 @@ def _emails(client: Client, world: World) -> Iterator[tuple[str, str]]:
     messages = {
         "submitted": submitted_email(**named, submitted_by="Pat Practitioner"),
         "reopened": reopened_email(**named, reopened_by="Pat Practitioner", reason="W02 is wrong"),
+        "round opened": round_opened_email(
+            teams=[world.team.name, world.other_team.name],
+            round_name=world.round.name,
+            partnership=world.partnership.name,
+            checklist=world.checklist.name,
+        ),
+        "reminder": reminder_email(teams=[world.team.name], round_name=world.round.name),
+        "reminder, two teams": reminder_email(
+            teams=[world.team.name, world.other_team.name], round_name=world.round.name
+        ),
+        "reminder, closing day": reminder_email(
+            teams=[world.team.name], round_name=world.round.name, days_left=0
+        ),
     }
     for name, message in messages.items():
         ((body, _type),) = message.alternatives
@@ -301,7 +318,7 @@ def _emails(client: Client, world: World) -> Iterator[tuple[str, str]]:
             "HTML": str(body),
         }
         for piece, page in pieces.items():  # the link is an address, not words
-            yield f"{name} e-mail's {piece}", page.replace(EMAIL_LINK, "")
+            yield f"{name} e-mail's {piece}", _no_links(page)
 
 
 def _people_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
@@ -420,6 +437,39 @@ def _no_links(text: str) -> str:
     return re.sub(r"https?://[^\s<\"]+", "", text)
 
 
+def _reminder_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    """A round's e-mails in every state, a reminder refused, sending one now in every state."""
+    sign_in(client, world.lead)
+    add_member(make_user("colleague@example.org"), world.other_team)
+    page = reverse("assessments:reminders", args=[world.round.pk])
+    now = reverse("assessments:remind-now", args=[world.round.pk])
+    yield "a round with no e-mails", client.get(page).text
+    yield "send a reminder now", client.get(now).text
+    for days in (0, 1, 25, 60):  # the closing day, tomorrow's, scheduled, before the opening
+        Reminder.objects.create(round=world.round, kind=Reminder.Kind.REMINDER, days_before=days)
+    sent = Reminder.objects.create(
+        round=world.round, kind=Reminder.Kind.REMINDER, send_on=timezone.localdate()
+    )
+    sending = Reminder.objects.create(round=world.round, kind=Reminder.Kind.OPENING)
+    tasks.send_reminder.call(sent.pk)
+    ReminderDelivery.objects.create(
+        reminder=sending, round=world.round, user=world.lead, day=timezone.localdate()
+    )
+    yield "a round's e-mails", client.get(page).text
+    yield "a round's e-mails, refused", client.post(page, {"days_before": "x"}).text
+    yield "send a reminder now, everyone reminded today", client.get(now).text
+    ReminderDelivery.objects.filter(user=world.practitioner).delete()
+    yield "send a reminder now, some reminded today", client.get(now).text
+    for team in (world.team, world.other_team):
+        mark_submitted(Assessment.start(team=team, round=world.round))
+    yield "send a reminder now, all submitted", client.get(now).text
+    Round.objects.filter(pk=world.round.pk).update(
+        closes_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    yield "a closed round's e-mails", client.get(page).text
+    yield "send a reminder now, closed", client.get(now).text
+
+
 def _without_djangos_own(page: str) -> str:
     """Django's admin writes three words untranslated, as image descriptions: the search icon's
     "Search" and the yes/no icons' "True" and "False". They are Django's to fix, not ours."""
@@ -449,6 +499,7 @@ def _first_item(assessment: Assessment) -> int:
         _people_pages,
         _import_pages,
         _round_pages,
+        _reminder_pages,
     ],
 )
 def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(

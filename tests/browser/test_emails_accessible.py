@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from ..helpers import reopened_email, submitted_email
+from ..helpers import reminder_email, reopened_email, round_opened_email, submitted_email
 from .conftest import assert_accessible_at_any_width
 
 pytestmark = pytest.mark.browser
@@ -21,10 +21,12 @@ def _messages() -> dict[str, Any]:
         "reopened": reopened_email(
             reason=f"Please look again at W06.\n{LONG}", assessment_url=LINK
         ),
+        "round opened": round_opened_email(teams=["Health Visiting North", LONG]),
+        "reminder": reminder_email(teams=["Family Hubs East", LONG]),
     }
 
 
-@pytest.mark.parametrize("name", ["submitted", "reopened"])
+@pytest.mark.parametrize("name", ["submitted", "reopened", "round opened", "reminder"])
 def test_each_e_mail_reads_well_at_any_width(page: Page, name: str) -> None:
     message = _messages()[name]
     ((html, _kind),) = message.alternatives

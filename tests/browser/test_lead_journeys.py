@@ -1,6 +1,6 @@
 """A partnership lead who is not an administrator sets up their partnership in a real browser:
 the template, a spreadsheet with mistakes, its preview, the corrected file, the confirmation;
-a round, with its mistakes, its dates changed, one closed early.
+a round, with its mistakes, its dates changed, a reminder sent now, one closed early.
 Then the person they invited follows the e-mailed link, chooses a password and lands on their
 team's assessment. axe-core checks every page and state on the way, at 1280 and 320 px."""
 
@@ -18,11 +18,19 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
-from assessments.models import Assessment
+from assessments.models import Assessment, Round
 from checklists.models import Checklist
 from partnerships.models import Invitation, Partnership, Team, TeamMembership
 
-from ..helpers import PASSWORD, add_lead, make_partnership, make_round, make_team, make_user
+from ..helpers import (
+    PASSWORD,
+    add_lead,
+    add_member,
+    make_partnership,
+    make_round,
+    make_team,
+    make_user,
+)
 from .conftest import assert_accessible_at_any_width, new_context
 
 pytestmark = pytest.mark.browser
@@ -231,6 +239,38 @@ def _fill_date(page: Page, field: str, day: datetime.date) -> None:
     page.fill(f"#id_{field}_2", str(day.year))
 
 
+def _remind_now(page: Page, open_round: Round, url: str) -> None:
+    """The open round's e-mails: a reminder added, with a mistake first, then one sent now to
+    the team that has not submitted."""
+    member = make_user("health.visitor@example.org", full_name="Hana Visitor")
+    add_member(member, Team.objects.get(name="Health Visiting West"))
+    page.goto(f"{url}/partnerships/{open_round.partnership_id}/rounds/")
+    page.click(f"text=E-mails and reminders of {open_round.name}")
+    expect(page.locator("h1")).to_have_text("E-mails and reminders")
+    assert_accessible_at_any_width(page, "a round's e-mails")
+    page.fill("#id_days_before", "seven")
+    page.click("text=Add reminder")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("as a whole number")
+    assert_accessible_at_any_width(page, "a round's e-mails with a mistake")
+    page.fill("#id_days_before", "7")
+    page.click("text=Add reminder")
+    expect(page.locator("tbody")).to_contain_text("Reminder 7 days before closing")
+    page.click("text=Send a reminder now")
+    expect(page.locator("main")).to_contain_text("1 team has not submitted")
+    assert_accessible_at_any_width(page, "sending a reminder now")
+    page.click("text=Send the reminder")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "The reminder is being sent to 1 person."
+    )
+    expect(page.locator("tbody")).to_contain_text("to 1 person")
+    assert_accessible_at_any_width(page, "a round's e-mails, one sent")
+    (message,) = [m for m in mail.outbox if m.to == [member.email]]
+    assert message.subject.startswith("Reminder for Health Visiting West: submit your assessment")
+    page.click("text=Send a reminder now")
+    expect(page.locator("main")).to_contain_text("already had one of this round’s e-mails today")
+    assert_accessible_at_any_width(page, "a second reminder the same day")
+
+
 def test_a_lead_sets_up_a_round_changes_its_dates_and_closes_one(
     browser: Browser, live_server: LiveServer, partnership: Partnership
 ) -> None:
@@ -266,6 +306,7 @@ def test_a_lead_sets_up_a_round_changes_its_dates_and_closes_one(
 
     page.click(f"text=Change dates of {open_round.name}")
     assert_accessible_at_any_width(page, "an open round's dates")
+    _remind_now(page, open_round, live_server.url)
     page.goto(f"{live_server.url}/rounds/{open_round.pk}/close/")
     assert_accessible_at_any_width(page, "closing a round")
     page.click("main form button.govuk-button")

@@ -313,7 +313,11 @@ class Command(BaseCommand):
         current.set_up_emails(by=lead)
         opening = current.reminders.get(kind=Reminder.Kind.OPENING)
         sent_at = timezone.make_aware(datetime.datetime.combine(current.opens_on, SEND_AT))
-        people = set(current.waiting_members().values_list("user_id", flat=True))
+        people = set(  # everyone: on the opening day, no team had submitted
+            TeamMembership.objects.filter(team__in=current.teams_taking_part()).values_list(
+                "user_id", flat=True
+            )
+        )
         ReminderDelivery.objects.bulk_create(
             ReminderDelivery(
                 reminder=opening,
