@@ -8,6 +8,7 @@ what a message says before building it. One message goes to one person, so that 
 anyone else's address."""
 
 import datetime
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from django.utils.formats import date_format, time_format
 from django.utils.text import get_text_list
 from django.utils.translation import gettext
 from notifications_python_client.notifications import NotificationsAPIClient
+
+logger = logging.getLogger(__name__)
 
 
 def link(path: str) -> str:
@@ -196,6 +199,23 @@ def send(messages: Iterable[EmailMessage]) -> int:
         return 0
     with mailers.default as connection:
         return int(connection.send_messages(batch) or 0)
+
+
+def send_each[K](messages: Iterable[tuple[K, EmailMessage]]) -> tuple[list[K], list[K]]:
+    """Sends the messages over one connection, one at a time, so that a failure is one
+    message's (a refused address, a connection lost half way): returns the keys of those sent
+    and of those not sent. The failures are logged; if the mail server cannot be reached at
+    all, that error is raised and nothing was sent."""
+    sent: list[K] = []
+    failed: list[K] = []
+    with mailers.default as connection:
+        for key, message in messages:
+            try:
+                (sent if connection.send_messages([message]) else failed).append(key)
+            except Exception:
+                logger.exception("e-mail not sent")
+                failed.append(key)
+    return sent, failed
 
 
 class ReadableConsoleBackend(ConsoleBackend):

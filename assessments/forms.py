@@ -317,7 +317,7 @@ class ReminderForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Field.text("days_before", field_width=2),
-            Button.secondary("submit", gettext("Add reminder")),
+            Button.secondary("submit", gettext("Add reminder"), data_prevent_double_click="true"),
         )
 
     def clean_days_before(self) -> int:

@@ -864,10 +864,10 @@ class Reminder(models.Model):
         )
 
     def unclaim(self, user_ids: Collection[int]) -> None:
-        """Gives back claims whose e-mails were not sent after all, for a later run to send."""
-        ReminderDelivery.objects.filter(reminder=self, user_id__in=user_ids).update(
-            claim=None, sent_at=None
-        )
+        """Gives back claims whose e-mails were not sent after all, for a later run to send:
+        their rows go, so that the run that sends them counts them on its own day."""
+        if user_ids:
+            ReminderDelivery.objects.filter(reminder=self, user_id__in=user_ids).delete()
 
     def finish(self) -> None:
         Reminder.objects.filter(pk=self.pk, finished_at=None).update(finished_at=timezone.now())

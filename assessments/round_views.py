@@ -132,11 +132,14 @@ def reminders(request: SignedInRequest, round_id: int) -> HttpResponse:
     round_ = _led_round(request, round_id)
     form = ReminderForm(request.POST or None, round=round_)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            reminder = form.save(commit=False)
-            reminder.created_by = request.user
-            reminder.save()
-            reminder.queue()
+        try:
+            with transaction.atomic():
+                reminder = form.save(commit=False)
+                reminder.created_by = request.user
+                reminder.save()
+                reminder.queue()
+        except IntegrityError:  # the same reminder, posted twice at once (a double click)
+            return redirect("assessments:reminders", round_.pk)
         messages.success(
             request,
             gettext("Teams that have not submitted will be reminded on %(day)s.")
@@ -184,13 +187,25 @@ def remind_now(request: SignedInRequest, round_id: int) -> HttpResponse:
     after the lead has seen how many people it reaches."""
     round_ = _led_round(request, round_id)
     waiting = _waiting(round_)
-    can_send = round_.is_open and waiting["people_waiting"] > waiting["reminded_today"]
+    today = timezone.localdate()
+    # Before the opening e-mail has gone on the opening day, a reminder would take its place
+    # (one e-mail a day); and one reminder sent now is enough until it has gone.
+    opening_to_come = round_.reminders.filter(
+        kind=Reminder.Kind.OPENING, finished_at=None, round__opens_on=today
+    ).exists()
+    already_sending = round_.reminders.filter(send_on=today, finished_at=None).exists()
+    can_send = (
+        round_.is_open
+        and waiting["people_waiting"] > waiting["reminded_today"]
+        and not opening_to_come
+        and not already_sending
+    )
     if request.method == "POST" and can_send:
         with transaction.atomic():
             reminder = Reminder.objects.create(
                 round=round_,
                 kind=Reminder.Kind.REMINDER,
-                send_on=timezone.localdate(),
+                send_on=today,
                 created_by=request.user,
             )
             reminder.queue()
@@ -207,7 +222,13 @@ def remind_now(request: SignedInRequest, round_id: int) -> HttpResponse:
     return render(
         request,
         "assessments/remind_now.html",
-        {"round": round_, "can_send": can_send, **waiting},
+        {
+            "round": round_,
+            "can_send": can_send,
+            "opening_to_come": opening_to_come,
+            "already_sending": already_sending,
+            **waiting,
+        },
     )
 
 
@@ -221,8 +242,10 @@ def remove_reminder(request: SignedInRequest, reminder_id: int) -> HttpResponse:
         ),
         reminder_id,
     )
-    removed, _ = (
-        Reminder.objects.filter(pk=reminder.pk, finished_at=None)
+    removed, _ = (  # only a scheduled reminder: the opening e-mail and one sent now stay
+        Reminder.objects.filter(
+            pk=reminder.pk, kind=Reminder.Kind.REMINDER, days_before__isnull=False, finished_at=None
+        )
         .exclude(deliveries__isnull=False)
         .delete()
     )

@@ -106,20 +106,35 @@ def send_reminder(reminder_id: int) -> int:
     items = reminder.round.checklist.items.count()
     waiting = sorted(people)
     sent = 0
+    not_sent: list[int] = []
     for start in range(0, len(waiting), REMINDERS_PER_CLAIM):
         claimed = reminder.claim(
             waiting[start : start + REMINDERS_PER_CLAIM], today=timezone.localdate(now)
         )
+        messages = [
+            (user_id, _round_email(reminder, *people[user_id], items=items))
+            for user_id in sorted(claimed)
+        ]
         try:
-            sent += emails.send(
-                _round_email(reminder, email, teams, items=items)
-                for email, teams in (people[user_id] for user_id in sorted(claimed))
-            )
+            done, failed = emails.send_each(messages)
         except Exception:
-            reminder.unclaim(claimed)  # for the next run to send; the worker logs the failure
+            reminder.unclaim(claimed)  # the mail server could not be reached: nothing went
             raise
+        reminder.unclaim(failed)  # for the next run to send, and nobody else twice
+        sent += len(done)
+        not_sent += failed
+    if not_sent:  # the worker records the task as failed; queue_due_reminders tries again
+        raise ReminderNotSentError(reminder.pk, not_sent, sent)
     reminder.finish()
     return sent
+
+
+class ReminderNotSentError(Exception):
+    def __init__(self, reminder_id: int, user_ids: list[int], sent: int) -> None:
+        super().__init__(
+            f"Reminder {reminder_id}: {len(user_ids)} e-mails not sent (to people "
+            f"{user_ids[:20]}), {sent} sent; the next run tries those not sent again."
+        )
 
 
 def _teams_by_person(reminder: Reminder) -> dict[int, tuple[str, list[emails.TeamLink]]]:

@@ -203,11 +203,12 @@ def _team_in_round(request: SignedInRequest, team: Team, round_: Round) -> HttpR
     """The team's assessment in that round: the one it has, else a new one while the round is
     open and the team takes part, else the home page says why not."""
     assessment = Assessment.objects.filter(team=team, round=round_).first()
-    if assessment is None and round_.is_open and not round_.left_out.filter(pk=team.pk).exists():
+    taking_part = round_.teams_taking_part().filter(pk=team.pk).exists()
+    if assessment is None and round_.is_open and taking_part:
         assessment = Assessment.start(team=team, round=round_)
     if assessment is not None:
         return redirect("assessments:edit", assessment.pk)
-    if round_.left_out.filter(pk=team.pk).exists():
+    if not taking_part:
         message = gettext("%(team)s is not taking part in %(round)s.")
     elif round_.state == "upcoming":
         message = gettext("%(round)s opens on %(opens)s.")

@@ -6,18 +6,19 @@ more than one of a round's e-mails in a day."""
 
 import datetime
 import io
+import smtplib
 import threading
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.db import connections
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import emails
 from accounts.models import User
 from assessments import tasks
 from assessments.models import Assessment, Reminder, ReminderDelivery, Round
@@ -186,26 +187,64 @@ def test_a_reminder_run_again_sends_nothing_more(
     assert len(mail.outbox) == 3
 
 
-def test_a_send_that_fails_is_finished_by_the_next_run_and_nobody_gets_two(
-    world: World, members: dict[str, User], monkeypatch: pytest.MonkeyPatch
+class RefusingBackend(locmem.EmailBackend):
+    """A mail server that refuses every address at example.invalid, as a real one refuses an
+    address that does not exist, and drops the connection after `DROP_AFTER` messages."""
+
+    DROP_AFTER: int | None = None
+    sent = 0
+
+    def send_messages(self, messages: Any) -> int:
+        if any(address.endswith("example.invalid") for m in messages for address in m.to):
+            raise smtplib.SMTPRecipientsRefused({})
+        drop_after = RefusingBackend.DROP_AFTER
+        if drop_after is not None and RefusingBackend.sent >= drop_after:
+            raise smtplib.SMTPServerDisconnected("gone")
+        RefusingBackend.sent += 1
+        return int(super().send_messages(messages))
+
+
+@pytest.fixture
+def refusing(settings: Any) -> Any:
+    settings.MAILERS = {"default": {"BACKEND": "tests.test_reminders.RefusingBackend"}}
+    RefusingBackend.DROP_AFTER, RefusingBackend.sent = None, 0
+    return RefusingBackend
+
+
+def test_an_address_the_mail_server_refuses_holds_up_nobody_and_nobody_gets_two(
+    world: World, members: dict[str, User], refusing: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tasks, "REMINDERS_PER_CLAIM", 1)
-    real_send = emails.send
-    calls = {"n": 0}
-
-    def fails_the_second_time(messages: Any) -> int:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise ConnectionError("the mail server went away")
-        return real_send(messages)
-
-    monkeypatch.setattr(emails, "send", fails_the_second_time)
+    bounces = make_user("bounces@example.invalid")
+    add_member(bounces, world.team)
     reminder = _reminder(world.round, send_on=timezone.localdate())
-    with pytest.raises(ConnectionError):
+    for _ in range(3):  # the worker's run, then the safety net's, on the same day
+        with pytest.raises(tasks.ReminderNotSentError):
+            _send(reminder)
+    assert _to(*mail.outbox) == [
+        "midwife1@example.org",
+        "midwife2@example.org",
+        "practitioner@example.org",
+    ]
+    assert Reminder.objects.get(pk=reminder.pk).finished_at is None
+    assert not ReminderDelivery.objects.filter(user=bounces).exists()
+
+    User.objects.filter(pk=bounces.pk).update(email="bounces@example.org")  # put right
+    _at(monkeypatch, timezone.now() + datetime.timedelta(days=1))
+    assert _send(reminder) == 1
+    assert Reminder.objects.get(pk=reminder.pk).finished_at is not None
+    assert ReminderDelivery.objects.get(user=bounces).day == timezone.localdate()
+    assert len(mail.outbox) == 4
+
+
+def test_a_connection_lost_half_way_sends_the_rest_next_time_and_nobody_twice(
+    world: World, members: dict[str, User], refusing: Any
+) -> None:
+    refusing.DROP_AFTER = 1
+    reminder = _reminder(world.round, send_on=timezone.localdate())
+    with pytest.raises(tasks.ReminderNotSentError):
         _send(reminder)
     assert len(mail.outbox) == 1
-    assert Reminder.objects.get(pk=reminder.pk).finished_at is None  # the safety net retries it
-
+    refusing.DROP_AFTER = None
     assert _send(reminder) == 2
     assert _to(*mail.outbox) == [
         "midwife1@example.org",

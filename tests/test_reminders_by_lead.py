@@ -12,7 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.forms import ReminderForm
 from assessments.models import Assessment, Reminder, Round
+from partnerships.models import Team
 
 from .conftest import World
 from .helpers import add_member, make_user, mark_submitted, sign_in
@@ -158,5 +160,56 @@ def test_the_link_to_a_round_not_yet_open_or_left_out_says_so(client: Client, wo
     link = reverse("assessments:team-round", args=[world.team.pk, world.round.pk])
     assert "opens on" in client.get(link, follow=True).text
     world.round.left_out.add(world.team)
+    assert "is not taking part in" in client.get(link, follow=True).text
+    assert not Assessment.objects.filter(team=world.team).exists()
+
+
+def test_neither_the_opening_e_mail_nor_one_sent_now_can_be_removed(
+    lead: Client, world: World
+) -> None:
+    opening = Reminder.objects.create(round=world.round, kind=Reminder.Kind.OPENING)
+    now = Reminder.objects.create(
+        round=world.round, kind=Reminder.Kind.REMINDER, send_on=timezone.localdate()
+    )
+    for reminder in (opening, now):
+        lead.post(reverse("assessments:reminder-remove", args=[reminder.pk]))
+    assert world.round.reminders.count() == 2
+
+
+def test_the_same_reminder_posted_twice_at_once_is_added_once(
+    lead: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second of two posts at once passes the form's check before the first is saved."""
+    Reminder.objects.create(round=world.round, kind=Reminder.Kind.REMINDER, days_before=7)
+    monkeypatch.setattr(ReminderForm, "clean_days_before", lambda form: 7)
+    response = lead.post(_page(world), {"days_before": "7"})
+    assert response.status_code == 302
+    assert world.round.reminders.filter(days_before=7).count() == 1
+
+
+def test_on_the_opening_day_a_reminder_waits_for_the_opening_e_mail(
+    lead: Client, world: World
+) -> None:
+    Round.objects.filter(pk=world.round.pk).update(opens_on=timezone.localdate())
+    Reminder.objects.create(round=world.round, kind=Reminder.Kind.OPENING)
+    assert "send a reminder from tomorrow" in lead.get(_now(world)).text
+    lead.post(_now(world))
+    assert world.round.reminders.count() == 1
+    assert mail.outbox == []
+
+
+def test_a_reminder_still_being_sent_is_not_sent_again(lead: Client, world: World) -> None:
+    Reminder.objects.create(
+        round=world.round, kind=Reminder.Kind.REMINDER, send_on=timezone.localdate()
+    )
+    assert "is still being sent" in lead.get(_now(world)).text
+    lead.post(_now(world))
+    assert world.round.reminders.count() == 1
+
+
+def test_an_inactive_teams_link_does_not_start_the_round(client: Client, world: World) -> None:
+    Team.objects.filter(pk=world.team.pk).update(is_active=False)
+    sign_in(client, world.practitioner)
+    link = reverse("assessments:team-round", args=[world.team.pk, world.round.pk])
     assert "is not taking part in" in client.get(link, follow=True).text
     assert not Assessment.objects.filter(team=world.team).exists()

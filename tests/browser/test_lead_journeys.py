@@ -233,6 +233,38 @@ def test_expired_and_withdrawn_invitations_say_so(
         assert_accessible_at_any_width(page, heading)
 
 
+def test_someone_with_an_account_by_then_signs_in_to_accept(
+    browser: Browser, live_server: LiveServer, partnership: Partnership
+) -> None:
+    """Invited while they had no account, and given one since (by an administrator, say): the
+    link asks them to sign in rather than choose a password, then to accept."""
+    lead_page = new_context(browser).new_page()
+    _sign_in(lead_page, live_server.url, "lead@example.org")
+    lead_page.goto(f"{live_server.url}/partnerships/{partnership.pk}/invite/")
+    lead_page.fill("#id_email", "omar@example.org")
+    lead_page.select_option("#id_team", label="Health Visiting West (Lakeside NHS Trust)")
+    lead_page.click("main form button.govuk-button")
+    expect(lead_page.locator(".govuk-notification-banner")).to_be_visible()
+    (message,) = mail.outbox
+    found = re.search(r"/join/\S+/", str(message.body))
+    assert found is not None
+    make_user("omar@example.org", full_name="Omar Existing")
+
+    page = new_context(browser).new_page()
+    page.goto(live_server.url + found.group(0))
+    expect(page.locator("h1")).to_have_text("Sign in to accept your invitation")
+    assert_accessible_at_any_width(page, "signing in to accept an invitation")
+    page.click("main a.govuk-button")
+    page.fill("#id_username", "omar@example.org")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button.govuk-button")
+    expect(page.locator("h1")).to_contain_text("Accept")
+    assert_accessible_at_any_width(page, "accepting an invitation, signed in")
+    page.click("main form button.govuk-button")
+    team = Team.objects.get(name="Health Visiting West")
+    assert TeamMembership.objects.filter(user__email="omar@example.org", team=team).exists()
+
+
 def _fill_date(page: Page, field: str, day: datetime.date) -> None:
     page.fill(f"#id_{field}_0", str(day.day))
     page.fill(f"#id_{field}_1", str(day.month))
