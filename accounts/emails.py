@@ -173,6 +173,7 @@ def round_opened(
 def reminder(
     *,
     to: str,
+    partnership: str,
     round_name: str,
     closes_on: datetime.date,
     days_left: int,
@@ -183,6 +184,7 @@ def reminder(
         "reminder",
         to,
         {
+            "partnership": partnership,
             "round_name": round_name,
             "closes_on": date_format(closes_on, "l j F Y"),
             "days_left": days_left,

@@ -17,7 +17,7 @@ from checklists.models import Checklist, Item, Rag
 from partnerships.models import Partnership, Team
 
 from . import text
-from .models import Answer, Rating, Reminder, Round
+from .models import Answer, Rating, Reminder, Round, reminder_day
 
 TEXT_LIMIT = 2000
 
@@ -323,7 +323,7 @@ class ReminderForm(forms.ModelForm):
     def clean_days_before(self) -> int:
         days: int = self.cleaned_data["days_before"]
         round_ = self.instance.round
-        day = round_.closes_on - datetime.timedelta(days=days)
+        day = reminder_day(round_.closes_on, days)
         if round_.reminders.filter(days_before=days).exists():
             raise forms.ValidationError(
                 gettext("There is already a reminder %(days)s days before the closing date")
@@ -331,8 +331,14 @@ class ReminderForm(forms.ModelForm):
             )
         if day <= round_.opens_on:
             raise forms.ValidationError(
-                gettext("That is %(day)s, not after the round opens on %(opens)s: enter fewer days")
-                % {"day": date_format(day, "j F Y"), "opens": date_format(round_.opens_on, "j F Y")}
+                gettext(
+                    "That is %(day)s, which is not after the opening day, %(opens)s: enter "
+                    "fewer days"
+                )
+                % {
+                    "day": date_format(day, "l j F Y"),
+                    "opens": date_format(round_.opens_on, "l j F"),
+                }
             )
         if day <= timezone.localdate():
             raise forms.ValidationError(
@@ -340,6 +346,6 @@ class ReminderForm(forms.ModelForm):
                     "That is %(day)s, which is not after today: enter fewer days, or send a "
                     "reminder now"
                 )
-                % {"day": date_format(day, "j F Y")}
+                % {"day": date_format(day, "l j F Y")}
             )
         return days

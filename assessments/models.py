@@ -212,7 +212,7 @@ class Round(models.Model):
         reminders = [Reminder(round=self, kind=ReminderKind.OPENING, created_by=by)] + [
             Reminder(round=self, kind=ReminderKind.REMINDER, days_before=days, created_by=by)
             for days in DEFAULT_REMINDER_DAYS
-            if closes - datetime.timedelta(days=days) > opens
+            if reminder_day(closes, days) > opens
         ]
         for reminder in reminders:
             reminder.save()
@@ -717,6 +717,13 @@ SEND_AT = datetime.time(9, 0)
 DEFAULT_REMINDER_DAYS = (14, 3)
 
 
+def reminder_day(closes_on: datetime.date, days_before: int) -> datetime.date:
+    """The day of a reminder some days before a round closes: on a Saturday or a Sunday, the
+    Friday before, when people read their work e-mail."""
+    day = closes_on - datetime.timedelta(days=days_before)
+    return day - datetime.timedelta(days=max(0, day.weekday() - 4))
+
+
 class ReminderKind(models.TextChoices):
     OPENING = "opening", _("The round is open")
     REMINDER = "reminder", _("Reminder")
@@ -805,7 +812,7 @@ class Reminder(models.Model):
         if self.kind == ReminderKind.OPENING:
             return self.round.opens_on
         if self.days_before is not None:
-            return self.round.closes_on - datetime.timedelta(days=self.days_before)
+            return reminder_day(self.round.closes_on, self.days_before)
         assert self.send_on is not None
         return self.send_on
 

@@ -160,7 +160,12 @@ def _teams_by_person(reminder: Reminder) -> dict[int, tuple[str, list[emails.Tea
 def _progress(assessment: Assessment | None) -> str:
     if assessment is None:
         return progress(0, 0)
-    return progress(assessment.rated_count, assessment.item_count)  # type: ignore[attr-defined]
+    rated = progress(assessment.rated_count, assessment.item_count)  # type: ignore[attr-defined]
+    if assessment.is_reopened:
+        return gettext(
+            "reopened by your partnership lead, to change and submit again (%(rated)s)"
+        ) % {"rated": rated}
+    return rated
 
 
 def progress(rated: int, items: int) -> str:
@@ -188,6 +193,7 @@ def _round_email(
         )
     return emails.reminder(
         to=to,
+        partnership=round_.partnership.name,
         round_name=round_.name,
         closes_on=round_.closes_on,
         days_left=(round_.closes_on - timezone.localdate()).days,

@@ -322,6 +322,7 @@ def reminder_email(*, teams: list[str] | None = None, **given: Any) -> Any:
     """A reminder before a round closes, with made-up values unless the test gives its own."""
     values: dict[str, Any] = {
         "to": "pat@example.org",
+        "partnership": "Riverside Best Start for Life Partnership",
         "round_name": "2027 workforce self-assessment",
         "closes_on": datetime.date(2027, 2, 12),
         "days_left": 3,

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments import tasks
-from assessments.models import Assessment, Reminder, ReminderDelivery, Round
+from assessments.models import Assessment, Reminder, ReminderDelivery, Round, reminder_day
 
 from .conftest import World
 from .helpers import add_member, make_team, make_user, mark_submitted
@@ -101,8 +101,8 @@ def test_a_new_round_queues_its_opening_e_mail_and_two_reminders_for_nine_on_the
     closes = round_.closes_on
     assert queued == [
         str(_london(round_.opens_on)),
-        str(_london(closes - datetime.timedelta(days=14))),
-        str(_london(closes - datetime.timedelta(days=3))),
+        str(_london(reminder_day(closes, 14))),
+        str(_london(reminder_day(closes, 3))),
     ]
 
 
@@ -161,7 +161,7 @@ def test_a_reminder_goes_only_to_members_of_teams_taking_part_that_have_not_subm
     started = Assessment.start(team=world.other_team, round=world.round)
     started.ratings.filter(item__code="W01").update(rag="amber")
     reminder = _reminder(world.round, days_before=3)
-    _at(monkeypatch, _london(world.round.closes_on - datetime.timedelta(days=3)))
+    _at(monkeypatch, _london(reminder.due_on()))
 
     assert _send(reminder) == 2
     assert _to(*mail.outbox) == ["midwife1@example.org", "midwife2@example.org"]
@@ -172,7 +172,8 @@ def test_a_reminder_goes_only_to_members_of_teams_taking_part_that_have_not_subm
         message.subject == f"Reminder for Community Midwifery: submit your assessment by {closing}"
     )
     link = SITE + reverse("assessments:team-round", args=[world.other_team.pk, world.round.pk])
-    assert f"closes at the end of {closing}, in 3 days. Not submitted yet:" in message.body
+    days = (closes - reminder.due_on()).days
+    assert f"closes at the end of {closing}, in {days} days." in message.body
     assert f"Community Midwifery: 1 of 3 items rated\n{link}" in message.body
     assert Reminder.objects.get(pk=reminder.pk).finished_at is not None
 
@@ -294,7 +295,7 @@ def test_the_reminders_move_with_the_closing_date(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     reminder = _reminder(world.round, days_before=3)
-    old_day = world.round.closes_on - datetime.timedelta(days=3)
+    old_day = reminder_day(world.round.closes_on, 3)
     with django_capture_on_commit_callbacks(execute=True):
         reminder.queue()
         Round.objects.filter(pk=world.round.pk).update(
@@ -359,9 +360,12 @@ def test_the_daily_command_sends_what_a_stopped_worker_missed_once(
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
+    friday = timezone.localdate() + datetime.timedelta(days=10)
+    friday += datetime.timedelta(days=(4 - friday.weekday()) % 7)
+    Round.objects.filter(pk=world.round.pk).update(closes_on=friday)
     due = _reminder(world.round, days_before=3)  # its task was lost with the worker's queue
     later = _reminder(world.round, days_before=1)
-    day = world.round.closes_on - datetime.timedelta(days=2)  # the day after it was due
+    day = friday - datetime.timedelta(days=2)  # Wednesday, the day after it was due
     _at(monkeypatch, _london(day, 7))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -411,3 +415,18 @@ def test_two_workers_sending_two_reminders_at_once_e_mail_each_person_once(
     assert len(addresses) == 31
     assert len(set(addresses)) == 31
     assert ReminderDelivery.objects.filter(sent_at__isnull=False).count() == 31
+
+
+@pytest.mark.parametrize(
+    ("days_before", "sent_on"),
+    [(1, "Fri 2027-01-15"), (2, "Fri 2027-01-15"), (3, "Fri 2027-01-15"), (4, "Thu 2027-01-14")],
+)
+def test_a_reminder_that_falls_on_a_weekend_goes_on_the_friday_before(
+    world: World, days_before: int, sent_on: str
+) -> None:
+    Round.objects.filter(pk=world.round.pk).update(
+        opens_on=datetime.date(2026, 12, 1),
+        closes_on=datetime.date(2027, 1, 18),  # a Monday
+    )
+    reminder = _reminder(Round.objects.get(pk=world.round.pk), days_before=days_before)
+    assert f"{reminder.due_on():%a %Y-%m-%d}" == sent_on

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.forms import ReminderForm
-from assessments.models import Assessment, Reminder, Round
+from assessments.models import Assessment, Reminder, Round, reminder_day
 from partnerships.models import Team
 
 from .conftest import World
@@ -47,7 +47,7 @@ def test_creating_a_round_lists_its_opening_e_mail_and_two_reminders(
     assert "The round is open" in page
     assert "Reminder 14 days before closing" in page
     assert "Reminder 3 days before closing" in page
-    three_days = closes - datetime.timedelta(days=3)
+    three_days = reminder_day(closes, 3)
     assert f"{three_days:%A} {three_days.day} {three_days:%B %Y}" in page
     assert page.count(">Scheduled</strong>") == 3
     assert mail.outbox == []
@@ -61,7 +61,7 @@ def test_creating_a_round_lists_its_opening_e_mail_and_two_reminders(
         ("-1", "Enter a number of days from 0 to 365"),
         ("366", "Enter a number of days from 0 to 365"),
         ("3", "There is already a reminder 3 days before the closing date"),
-        ("40", "not after the round opens on"),  # the round opened 10 days ago
+        ("40", "which is not after the opening day"),  # the round opened 10 days ago
         ("30", "which is not after today: enter fewer days, or send a reminder now"),
     ],
 )
@@ -78,7 +78,7 @@ def test_a_reminder_on_a_day_that_cannot_work_is_refused_with_a_message(
 
 def test_a_lead_adds_a_reminder_and_removes_one_not_yet_sent(lead: Client, world: World) -> None:
     response = lead.post(_page(world), {"days_before": "7"}, follow=True)
-    day = world.round.closes_on - datetime.timedelta(days=7)
+    day = reminder_day(world.round.closes_on, 7)
     assert f"will be reminded on {day:%A} {day.day} {day:%B %Y}" in response.text
     added = world.round.reminders.get(days_before=7)
     assert mail.outbox == []  # not its day yet

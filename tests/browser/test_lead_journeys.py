@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
-from assessments.models import Assessment, Round
+from assessments.models import Assessment, Reminder, Round
 from checklists.models import Checklist
 from partnerships.models import Invitation, Partnership, Team, TeamMembership
 
@@ -30,6 +30,7 @@ from ..helpers import (
     make_round,
     make_team,
     make_user,
+    mark_submitted,
 )
 from .conftest import assert_accessible_at_any_width, new_context
 
@@ -298,9 +299,52 @@ def _remind_now(page: Page, open_round: Round, url: str) -> None:
     assert_accessible_at_any_width(page, "a round's e-mails, one sent")
     (message,) = [m for m in mail.outbox if m.to == [member.email]]
     assert message.subject.startswith("Reminder for Health Visiting West: submit your assessment")
-    page.click("text=Send a reminder now")
+    expect(page.locator("main")).to_contain_text("you can send a reminder again tomorrow")
+    page.goto(f"{url}/rounds/{open_round.pk}/remind-now/")  # as from a bookmark
     expect(page.locator("main")).to_contain_text("already had one of this round’s e-mails today")
     assert_accessible_at_any_width(page, "a second reminder the same day")
+
+
+def test_every_state_of_a_rounds_e_mails_passes_axe(
+    browser: Browser, live_server: LiveServer, partnership: Partnership
+) -> None:
+    """The states the journey above does not reach: opening today before its e-mail has gone,
+    a reminder still being sent, every team submitted, and a closed round."""
+    round_ = partnership.rounds.get()
+    team = Team.objects.get(name="Health Visiting West")
+    add_member(make_user("hv@example.org"), team)
+    page = new_context(browser).new_page()
+    _sign_in(page, live_server.url, "lead@example.org")
+    reminders = f"{live_server.url}/rounds/{round_.pk}/reminders/"
+    now = f"{live_server.url}/rounds/{round_.pk}/remind-now/"
+    today = timezone.localdate()
+
+    Round.objects.filter(pk=round_.pk).update(opens_on=today)
+    opening = Reminder.objects.create(round=round_, kind=Reminder.Kind.OPENING)
+    page.goto(now)
+    expect(page.locator("main")).to_contain_text("send a reminder from tomorrow")
+    assert_accessible_at_any_width(page, "a reminder on the opening day")
+    page.goto(reminders)
+    expect(page.locator("tbody")).to_contain_text("The round is open")
+    assert_accessible_at_any_width(page, "a round's e-mails on its opening day")
+    Reminder.objects.filter(pk=opening.pk).update(finished_at=timezone.now())
+    Reminder.objects.create(round=round_, kind=Reminder.Kind.REMINDER, send_on=today)
+    page.goto(now)
+    expect(page.locator("main")).to_contain_text("is still being sent")
+    assert_accessible_at_any_width(page, "a reminder still being sent")
+    mark_submitted(Assessment.start(team=team, round=round_))
+    page.goto(now)
+    expect(page.locator("main")).to_contain_text("Every team taking part has submitted")
+    assert_accessible_at_any_width(page, "a reminder when every team has submitted")
+    Round.objects.filter(pk=round_.pk).update(
+        opens_on=today - datetime.timedelta(days=20), closes_on=today - datetime.timedelta(days=1)
+    )
+    page.goto(now)
+    expect(page.locator("main")).to_contain_text("The round is not open")
+    assert_accessible_at_any_width(page, "a reminder in a closed round")
+    page.goto(reminders)
+    expect(page.locator("main")).not_to_contain_text("Add a reminder")
+    assert_accessible_at_any_width(page, "a closed round's e-mails")
 
 
 def test_a_lead_sets_up_a_round_changes_its_dates_and_closes_one(
