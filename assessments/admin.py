@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Assessment, Rating, Round
+from .models import Action, ActionUpdate, Assessment, Rating, Round
 
 
 @admin.register(Round)
@@ -67,3 +67,30 @@ class RatingAdmin(SimpleHistoryAdmin):
     readonly_fields = ["updated_by", "updated_at"]
     history_list_display = ["rag", "evidence", "next_step"]
     raw_id_fields = ["assessment", "item"]
+
+
+class ActionUpdateInline(admin.TabularInline):
+    model = ActionUpdate
+    fields = ["status", "note", "made_by", "made_at"]
+    readonly_fields = ["status", "note", "made_by", "made_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a status changes with its note on the lead's page, never on its own
+
+
+@admin.register(Action)
+class ActionAdmin(SimpleHistoryAdmin):
+    """Partnerships' action plans: leads keep them on their own pages; here to look at and
+    correct."""
+
+    list_display = ["item_code", "what", "partnership", "owner_name", "due_on", "status"]
+    list_filter = ["status", "partnership"]
+    search_fields = ["item_code", "what", "owner_name", "partnership__name"]
+    list_select_related = ["partnership"]
+    readonly_fields = ["status", "closed_at", "version", "created_by", "created_at", "updated_at"]
+    exclude = ["team_types"]
+    raw_id_fields = ["round", "owner"]
+    autocomplete_fields = ["organisations"]
+    inlines = [ActionUpdateInline]

@@ -911,3 +911,181 @@ class ReminderDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reminder} to user {self.user_id}"
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    DROPPED = "dropped", _("Dropped")
+
+
+class ActionQuerySet(models.QuerySet["Action"]):
+    def led_by(self, user: User) -> ActionQuerySet:
+        """Actions of the partnerships the person leads: the only ones they may see or change."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(partnership__in=led_partnerships(user).values("partnership"))
+
+    def for_round(self, round: Round) -> ActionQuerySet:
+        """The partnership's actions on this round's checklist (any version: matched by item
+        code), made in this round or an earlier one of it, that were still open when it opened:
+        open actions carry into the next round; those done or dropped before it stay behind."""
+        earlier_or_this = Round.objects.filter(
+            partnership_id=round.partnership_id,
+            checklist__name=round.checklist.name,
+            opens_on__lte=round.opens_on,
+        )
+        return self.filter(partnership_id=round.partnership_id, round__in=earlier_or_this).filter(
+            Q(round=round) | Q(status__in=Action.OPEN) | Q(closed_at__date__gte=round.opens_on)
+        )
+
+
+class Action(models.Model):
+    """Something the partnership will do about one checklist item: what, who owns it, which
+    organisations or team types it concerns, by when, and how the next round will show that it
+    worked. Its status changes with a dated note each time (ActionUpdate); every change is
+    kept (history). Items are named by code, so an action survives a new checklist version."""
+
+    Status = ActionStatus
+    OPEN = frozenset({ActionStatus.PLANNED, ActionStatus.IN_PROGRESS})
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="actions", verbose_name=_("partnership")
+    )
+    round = models.ForeignKey(
+        Round,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name=_("round it was made in"),
+    )
+    item_code = models.CharField(max_length=20, verbose_name=_("item code"))
+    what = models.TextField(max_length=2000, verbose_name=_("what will be done"))
+    owner_name = models.CharField(max_length=200, verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner's account"),
+    )
+    organisations = models.ManyToManyField(
+        "partnerships.Organisation", blank=True, related_name="+", verbose_name=_("organisations")
+    )
+    team_types = models.JSONField(default=list, blank=True, verbose_name=_("team types"))
+    due_on = models.DateField(null=True, blank=True, verbose_name=_("due on"))
+    measure = models.TextField(
+        max_length=1000, blank=True, verbose_name=_("how the next round will show it worked")
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=ActionStatus.choices,
+        default=ActionStatus.PLANNED,
+        verbose_name=_("status"),
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done or dropped at"))
+    # Grows by one on every change, so that a stale form is recognised and never overwrites.
+    version = models.PositiveIntegerField(default=0, verbose_name=_("version"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords(
+        verbose_name=_("historical action"), verbose_name_plural=_("historical actions")
+    )
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["item_code", "due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ActionStatus.values), name="action_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["done", "dropped"], closed_at__isnull=False)
+                | Q(status__in=["planned", "in_progress"], closed_at=None),
+                name="action_closed_when_done_or_dropped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_code}: {self.what[:60]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return (
+            self.is_open
+            and self.due_on is not None
+            and self.due_on < (today or timezone.localdate())
+        )
+
+    @transaction.atomic
+    def change_status(self, *, status: str, note: str, by: User, version: int) -> bool:
+        """Moves the action to `status` with a dated note, if the form was loaded at the current
+        version; returns whether anything changed. The same status and note posted again (a
+        double click) change nothing; a change made since `version` is a ConflictError."""
+        locked = Action.objects.select_for_update().get(pk=self.pk)
+        if locked.status == status and not note:
+            return False
+        last = locked.updates.order_by("-pk").first()
+        if last is not None and (last.status, last.note) == (status, note):
+            return False
+        if locked.version != version:
+            raise ActionConflictError(locked)
+        now = timezone.now()
+        locked.closed_at = None if status in self.OPEN else (locked.closed_at or now)
+        locked.status = status
+        locked.version += 1
+        locked._history_user = by  # type: ignore[attr-defined]
+        locked.save()
+        ActionUpdate.objects.create(action=locked, status=status, note=note, made_by=by)
+        self.status, self.closed_at, self.version = locked.status, locked.closed_at, locked.version
+        return True
+
+
+class ActionConflictError(Exception):
+    """Someone changed the action since the form was loaded; nothing was written."""
+
+    def __init__(self, saved: Action) -> None:
+        super().__init__("The action changed since the form was loaded.")
+        self.saved = saved
+
+
+class ActionUpdate(models.Model):
+    """A status given to an action, with the note that says why, and when and by whom."""
+
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="updates", verbose_name=_("action")
+    )
+    status = models.CharField(max_length=16, choices=ActionStatus.choices, verbose_name=_("status"))
+    note = models.TextField(max_length=2000, blank=True, verbose_name=_("note"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    made_at = models.DateTimeField(auto_now_add=True, verbose_name=_("made at"))
+
+    class Meta:
+        verbose_name = _("action update")
+        verbose_name_plural = _("action updates")
+        ordering = ["action", "made_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action_id}: {self.get_status_display()} {self.made_at:%Y-%m-%d}"

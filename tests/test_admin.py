@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from assessments import tasks
-from assessments.models import Assessment, Rating, Round
+from assessments.models import Action, Assessment, Rating, Round
 from checklists.models import Checklist, Item
 from partnerships.models import Invitation
 
@@ -38,6 +38,14 @@ def every_model(client: Client, world: World) -> World:
     Invitation.objects.create(
         partnership=world.partnership, team=world.team, email="new@example.org"
     )
+    action = Action.objects.create(
+        partnership=world.partnership,
+        round=world.round,
+        item_code="W01",
+        what="Train",
+        owner_name="Lee",
+    )
+    action.change_status(status="in_progress", note="Started", by=world.lead, version=0)
     # A task waiting in the database (no worker runs here), for the background tasks' pages.
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
         tasks.tell_team_submitted.enqueue(assessment.pk, "2026-11-30T10:00:00+00:00")
