@@ -171,9 +171,10 @@ def _waiting(round_: Round) -> dict[str, int]:
     submitted = taking_part.filter(
         assessments__round=round_, assessments__status=Assessment.Status.SUBMITTED
     )
+    teams = taking_part.count()
     return {
-        "teams_taking_part": taking_part.count(),
-        "teams_waiting": taking_part.count() - submitted.count(),
+        "teams_taking_part": teams,
+        "teams_waiting": teams - submitted.count(),
         "people_waiting": len(people),
         "reminded_today": ReminderDelivery.objects.filter(
             round=round_, day=timezone.localdate(), user_id__in=people
@@ -209,14 +210,15 @@ def remind_now(request: SignedInRequest, round_id: int) -> HttpResponse:
                 created_by=request.user,
             )
             reminder.queue()
+        people = waiting["people_waiting"] - waiting["reminded_today"]
         messages.success(
             request,
             ngettext(
                 "The reminder is being sent to %(people)s person.",
                 "The reminder is being sent to %(people)s people.",
-                waiting["people_waiting"] - waiting["reminded_today"],
+                people,
             )
-            % {"people": waiting["people_waiting"] - waiting["reminded_today"]},
+            % {"people": people},
         )
         return redirect("assessments:reminders", round_.pk)
     return render(

@@ -22,9 +22,9 @@ class Command(BaseCommand):
         unfinished = Reminder.objects.filter(
             finished_at=None, round__opens_on__lte=today, round__closes_on__gte=today
         ).select_related("round")
+        waiting = {Reminder.State.SCHEDULED, Reminder.State.SENDING}
         queued = 0
         for reminder in unfinished:
-            waiting = {Reminder.State.SCHEDULED, Reminder.State.SENDING}
             if reminder.due_on() <= today and reminder.state(now) in waiting:
                 reminder.queue()  # for SEND_AT today if that is still to come
                 queued += 1
