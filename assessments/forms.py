@@ -14,10 +14,10 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.forms import GdsDateField
 from checklists.models import Checklist, Item, Rag
-from partnerships.models import Partnership, Team
+from partnerships.models import Organisation, Partnership, Team, TeamType
 
 from . import text
-from .models import Answer, Rating, Reminder, Round, reminder_day
+from .models import Action, ActionStatus, Answer, Rating, Reminder, Round, reminder_day
 
 TEXT_LIMIT = 2000
 
@@ -349,3 +349,107 @@ class ReminderForm(forms.ModelForm):
                 % {"day": date_format(day, "l j F Y")}
             )
         return days
+
+
+class ActionForm(forms.ModelForm):
+    """An action of the partnership's plan for one item, as a lead writes it. `version` is the
+    action's version when the form was loaded, so that a stale save is refused (see the view)."""
+
+    due_on = GdsDateField(
+        label=gettext_lazy("Due date"),
+        help_text=gettext_lazy(
+            "For example, 31 3 2027. A date already past is kept, and shown as overdue."
+        ),
+        messages={
+            "required": gettext_lazy("Enter the date the action is due"),
+            "invalid": gettext_lazy("Enter a real due date, like 31 3 2027"),
+            "day": gettext_lazy("Enter the day the action is due"),
+            "month": gettext_lazy("Enter the month the action is due"),
+            "year": gettext_lazy("Enter the year the action is due"),
+        },
+    )
+    what = PlainTextField(
+        label=gettext_lazy("What will be done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": gettext_lazy("Enter what will be done")},
+    )
+    owner_name = PlainTextField(
+        label=gettext_lazy("Who owns it"),
+        help_text=gettext_lazy(
+            "A name and, if it helps, a role: for example, Sam Lee, training lead."
+        ),
+        max_length=200,
+        widget=forms.TextInput,
+        error_messages={"required": gettext_lazy("Enter who owns the action")},
+    )
+    measure = PlainTextField(
+        label=gettext_lazy("How will the next round show that it worked? (optional)"),
+        help_text=gettext_lazy("For example: no health visiting team rates this item Red."),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    team_types = forms.MultipleChoiceField(
+        label=gettext_lazy("Team types it concerns (optional)"),
+        choices=TeamType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Action
+        fields = ["what", "owner_name", "organisations", "team_types", "due_on", "measure"]
+        labels = {"organisations": gettext_lazy("Organisations it concerns (optional)")}
+        widgets = {"organisations": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organisations = self.fields["organisations"]
+        assert isinstance(organisations, forms.ModelMultipleChoiceField)
+        organisations.queryset = Organisation.objects.filter(partnership=partnership).order_by(
+            "name"
+        )
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.textarea("what"),
+            Field.text("owner_name", field_width=20),
+            Field("due_on"),
+            Field.textarea("measure"),
+            Field.checkboxes("organisations", legend_size="s", small=True),
+            Field.checkboxes("team_types", legend_size="s", small=True),
+            Field("version"),
+            Button.primary("submit", gettext("Save action"), data_prevent_double_click="true"),
+        )
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        choices=ActionStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose the action's status")},
+    )
+    note = PlainTextField(
+        label=gettext_lazy("What has happened"),
+        help_text=gettext_lazy("Kept, with today's date, in the action's history."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Enter what has happened")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.radios("status", legend_size="s", small=True),
+            Field.textarea("note"),
+            Field("version"),
+            Button.primary("submit", gettext("Save status"), data_prevent_double_click="true"),
+        )

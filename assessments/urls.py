@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import round_views, views
+from . import action_views, round_views, views
 
 app_name = "assessments"
 
@@ -24,6 +24,14 @@ urlpatterns = [
     path("rounds/<int:round_id>/close/", round_views.close_round, name="round-close"),
     path("rounds/<int:round_id>/reminders/", round_views.reminders, name="reminders"),
     path("rounds/<int:round_id>/remind-now/", round_views.remind_now, name="remind-now"),
+    path("rounds/<int:round_id>/actions/", action_views.action_plan, name="action-plan"),
+    path(
+        "rounds/<int:round_id>/items/<int:item_id>/actions/new/",
+        action_views.new_action,
+        name="action-new",
+    ),
+    path("actions/<int:action_id>/", action_views.action_page, name="action"),
+    path("actions/<int:action_id>/edit/", action_views.edit_action, name="action-edit"),
     path(
         "reminders/<int:reminder_id>/remove/", round_views.remove_reminder, name="reminder-remove"
     ),

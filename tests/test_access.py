@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Assessment, Rating, Reminder, Round
+from assessments.models import Action, ActionUpdate, Assessment, Rating, Reminder, Round
 from partnerships import imports
 from partnerships.models import Invitation, Partnership, PeopleImport, Team, TeamMembership
 
@@ -235,14 +235,34 @@ def _teams_not_theirs(world: World) -> list[tuple[User, Team]]:
     ]
 
 
+def _not_running(world: World) -> list[tuple[User, Round]]:
+    return [*_not_leads(world), (world.reader, world.round), (world.staff, world.round)]
+
+
 REPORT_CASE = Case(_round, _not_leads, _leads_and_readers)
 # Running a round takes leading its partnership: reading every partnership's results does not.
 RUNNING_CASE = Case(
     _round,
-    lambda w: [*_not_leads(w), (w.reader, w.round), (w.staff, w.round)],
+    _not_running,
     lambda w: [(w.lead, w.round)],
 )
 PARTNERSHIP_CASE = Case(_partnership, _not_its_leads, _its_lead)
+
+
+def _item_in(round_: Round) -> dict[str, int]:
+    return {"round_id": round_.pk, "item_id": round_.checklist.items.get(code="W01").pk}
+
+
+def _action_in(round_: Round) -> Action:
+    return Action.objects.get(round=round_)
+
+
+# An action plan is the partnership's own: kept by its leads, for readers only in its reports.
+ACTION_CASE = Case(
+    lambda action: {"action_id": action.pk},
+    lambda w: [(user, _action_in(round_)) for user, round_ in _not_running(w)],
+    lambda w: [(w.lead, _action_in(w.round))],
+)
 
 
 def _upload_in(partnership: Partnership) -> PeopleImport:
@@ -310,12 +330,13 @@ CASES: dict[str, Case] = {
     "assessments:remind-now": RUNNING_CASE,
     "assessments:reminder-remove": Case(
         lambda reminder: {"reminder_id": reminder.pk},
-        lambda w: [
-            (user, Reminder.objects.get(round=round_))
-            for user, round_ in [*_not_leads(w), (w.reader, w.round), (w.staff, w.round)]
-        ],
+        lambda w: [(user, Reminder.objects.get(round=round_)) for user, round_ in _not_running(w)],
         lambda w: [(w.lead, Reminder.objects.get(round=w.round))],
     ),
+    "assessments:action-plan": RUNNING_CASE,
+    "assessments:action-new": Case(_item_in, _not_running, lambda w: [(w.lead, w.round)]),
+    "assessments:action": ACTION_CASE,
+    "assessments:action-edit": ACTION_CASE,
     "assessments:team-round": Case(
         _team_and_round,
         _teams_in_rounds_not_theirs,
@@ -339,7 +360,8 @@ def _round_dates(world: World) -> dict[str, Any]:
     for field, day in [("opens_on", later), ("closes_on", later + datetime.timedelta(days=30))]:
         dates |= {f"{field}_0": str(day.day), f"{field}_1": str(day.month)}
         dates[f"{field}_2"] = str(day.year)
-    return dates
+    dates |= {"due_on_0": "1", "due_on_1": "2", "due_on_2": "2027", "what": "Intrude"}
+    return dates | {"owner_name": "Intruder", "status": "done", "note": "Done by an intruder"}
 
 
 @pytest.fixture
@@ -353,6 +375,14 @@ def started(world: World) -> World:
         assessment.ratings.filter(item__code="W01").update(rag="amber", evidence="Before")
     for round_ in (world.round, world.outsider_round):
         Reminder.objects.create(round=round_, kind=Reminder.Kind.REMINDER, days_before=5)
+    for round_ in (world.round, world.outsider_round):
+        Action.objects.create(
+            partnership=round_.partnership,
+            round=round_,
+            item_code="W01",
+            what="Train",
+            owner_name="Sam",
+        )
     for partnership, team in [
         (world.partnership, world.team),
         (world.other_partnership, world.outsider_team),
@@ -388,6 +418,8 @@ def _snapshot() -> list[Any]:
         list(Reminder.objects.order_by("pk").values_list("pk", "days_before", "send_on")),
         list(Assessment.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Rating.objects.order_by("pk").values_list("pk", "rag", "evidence", "next_step")),
+        list(Action.objects.order_by("pk").values_list("pk", "what", "status", "version")),
+        list(ActionUpdate.objects.order_by("pk").values_list("pk", "note")),
     ]
 
 

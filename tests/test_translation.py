@@ -32,7 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from assessments import tasks
-from assessments.models import Assessment, Rating, Reminder, ReminderDelivery, Round
+from assessments.models import Action, Assessment, Rating, Reminder, ReminderDelivery, Round
 from assessments.templatetags import assessment_tags
 from checklists.templatetags import rag as rag_tags
 from partnerships.models import Invitation, Team
@@ -470,6 +470,52 @@ def _reminder_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     yield "send a reminder now, closed", client.get(now).text
 
 
+def _action_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
+    """The action plan empty and with actions (carried, overdue, on a retired item), adding one
+    beside the teams' next steps, refused, changing one, a conflict, and its status history."""
+    sign_in(client, world.lead)
+    plan = reverse("assessments:action-plan", args=[world.round.pk])
+    yield "an action plan with no actions", client.get(plan).text
+    item = world.checklist.items.order_by("order").first()
+    assert item is not None
+    new = reverse("assessments:action-new", args=[world.round.pk, item.pk])
+    yield "add an action, no next steps", client.get(new).text
+    assessment = Assessment.start(team=world.team, round=world.round)
+    assessment.ratings.filter(item=item).update(next_step="Train everyone")
+    mark_submitted(assessment)
+    yield "add an action", client.get(new).text
+    yield "add an action, refused", client.post(new, {"due_on_0": "40"}).text
+    posted: dict[str, Any] = {
+        "what": "Train everyone",
+        "owner_name": "Pat Practitioner",
+        "due_on_0": "1",
+    }
+    posted |= {"due_on_1": "1", "due_on_2": "2020", "team_types": ["health_visiting"]}
+    posted |= {"organisations": [world.team.organisation.pk]}
+    client.post(new, posted)
+    action = Action.objects.get()
+    Action.objects.create(
+        partnership=world.partnership,
+        round=world.round,
+        item_code="Z99",
+        what="Train everyone",
+        owner_name="Pat Practitioner",
+    )
+    yield "an action plan", client.get(plan).text
+    page = reverse("assessments:action", args=[action.pk])
+    yield "an action", client.get(page).text
+    yield "an action, refused", client.post(page, {"version": "0"}).text
+    client.post(page, {"status": "in_progress", "note": "Train everyone", "version": "0"})
+    yield "an action with history", client.get(page).text
+    yield (
+        "an action, conflict",
+        client.post(page, {"status": "done", "note": "x", "version": "0"}).text,
+    )
+    edit = reverse("assessments:action-edit", args=[action.pk])
+    yield "change an action", client.get(edit).text
+    yield "change an action, conflict", client.post(edit, posted | {"version": "0"}).text
+
+
 def _without_djangos_own(page: str) -> str:
     """Django's admin writes three words untranslated, as image descriptions: the search icon's
     "Search" and the yes/no icons' "True" and "False". They are Django's to fix, not ours."""
@@ -500,6 +546,7 @@ def _first_item(assessment: Assessment) -> int:
         _import_pages,
         _round_pages,
         _reminder_pages,
+        _action_pages,
     ],
 )
 def test_every_string_on_the_sign_in_and_account_pages_is_marked_for_translation(
@@ -535,6 +582,7 @@ def _world_data(world: World) -> tuple[str, ...]:
     texts += ["a@example.org", "b@example.org", "c@example.org"]  # people invited
     texts += ["Riverside Council", "Hub", "people.csv", "nope", "boss", "Council", "x"]
     texts += ["Next year", "Overlap"]  # rounds a lead named
+    texts += ["Z99", "Pat Practitioner"]  # an action's item and owner
     for user in User.objects.all():
         texts += [user.email, user.full_name]
         texts += [

@@ -10,9 +10,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from assessments.forms import TEXT_LIMIT
-from assessments.models import REOPENED, SHOWN_STATUS_LABELS, Assessment, Reminder, Round
+from assessments.models import REOPENED, SHOWN_STATUS_LABELS, Action, Assessment, Reminder, Round
 from assessments.parts import PartStatus
 from checklists.templatetags.rag import descriptors, e, tag_html
+from partnerships.models import TeamType
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -302,3 +303,31 @@ def reminder_state(reminder: Reminder) -> SafeString:
     colour = REMINDER_COLOURS[state]
     label = Reminder.State(state).label
     return _tag(label, colour) if colour else mark_safe(e(label))  # noqa: S308 (escaped)
+
+
+# An action's status. None of these is a RAG colour either; Done is plain text, as done is on
+# the task list, and an overdue open action says so in words beside its tag.
+ACTION_COLOURS: dict[str, str | None] = {
+    Action.Status.PLANNED: "grey",
+    Action.Status.IN_PROGRESS: "light-blue",
+    Action.Status.DONE: None,
+    Action.Status.DROPPED: "purple",
+}
+
+
+@register.filter
+def action_status(action: Action) -> SafeString:
+    """An action's status as a GOV.UK tag, followed by "overdue" when it is."""
+    colour = ACTION_COLOURS[action.status]
+    label = e(action.get_status_display())
+    shown = _tag(label, colour) if colour else label
+    if action.is_overdue():
+        shown += f" <strong>{e(gettext('overdue'))}</strong>"
+    return mark_safe(shown)  # noqa: S308 (escaped)
+
+
+@register.filter
+def team_type_names(action: Action) -> str:
+    """The team types an action concerns, by name, in the order they were chosen."""
+    names = dict(TeamType.choices)
+    return ", ".join(str(names.get(code, code)) for code in action.team_types)

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
+from ..helpers import PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 # A laptop, and a phone (or a laptop at 400% zoom): every page is checked at both.
@@ -97,3 +99,11 @@ def assert_accessible_at_any_width(page: Page, what: str) -> None:
     assert_fits(page, f"{what} at 320 px")
     assert_accessible(page, f"{what} at 320 px")
     page.set_viewport_size(was)
+
+
+def sign_in_page(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
+    """Signs in through the sign-in page of the live server at `url`, as a person would."""
+    page.goto(f"{url}/sign-in/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("main button.govuk-button")

@@ -32,7 +32,7 @@ from ..helpers import (
     make_user,
     mark_submitted,
 )
-from .conftest import assert_accessible_at_any_width, new_context
+from .conftest import assert_accessible_at_any_width, new_context, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -46,13 +46,6 @@ def partnership(live_server: LiveServer, transactional_db: None) -> Partnership:
     lead = make_user("lead@example.org", full_name="Lee Lead")  # not staff
     add_lead(lead, partnership)
     return partnership
-
-
-def _sign_in(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{url}/sign-in/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("main button.govuk-button")
 
 
 def _filled_template(template: Path, rows: list[list[object]], to: Path) -> Path:
@@ -96,7 +89,7 @@ def test_a_lead_brings_in_people_from_the_template(
     context = new_context(browser, accept_downloads=True)
     page = context.new_page()
     url = live_server.url
-    _sign_in(page, url, "lead@example.org")
+    sign_in_page(page, url, "lead@example.org")
     page.click("text=People and invitations")
     assert_accessible_at_any_width(page, "people and invitations, nobody yet")
     page.click("text=Add people from a spreadsheet")
@@ -150,7 +143,7 @@ def test_an_invited_person_follows_the_link_and_lands_on_their_teams_assessment(
 ) -> None:
     team = Team.objects.get(name="Health Visiting West")
     lead_page = new_context(browser).new_page()
-    _sign_in(lead_page, live_server.url, "lead@example.org")
+    sign_in_page(lead_page, live_server.url, "lead@example.org")
     lead_page.goto(f"{live_server.url}/partnerships/{partnership.pk}/invite/")
     assert_accessible_at_any_width(lead_page, "the invitation form")
     lead_page.fill("#id_email", "nia.new@example.org")
@@ -205,7 +198,7 @@ def test_expired_and_withdrawn_invitations_say_so(
     browser: Browser, live_server: LiveServer, partnership: Partnership
 ) -> None:
     lead_page = new_context(browser).new_page()
-    _sign_in(lead_page, live_server.url, "lead@example.org")
+    sign_in_page(lead_page, live_server.url, "lead@example.org")
     for email in ["late@example.org", "gone@example.org"]:
         lead_page.goto(f"{live_server.url}/partnerships/{partnership.pk}/invite/")
         lead_page.fill("#id_email", email)
@@ -240,7 +233,7 @@ def test_someone_with_an_account_by_then_signs_in_to_accept(
     """Invited while they had no account, and given one since (by an administrator, say): the
     link asks them to sign in rather than choose a password, then to accept."""
     lead_page = new_context(browser).new_page()
-    _sign_in(lead_page, live_server.url, "lead@example.org")
+    sign_in_page(lead_page, live_server.url, "lead@example.org")
     lead_page.goto(f"{live_server.url}/partnerships/{partnership.pk}/invite/")
     lead_page.fill("#id_email", "omar@example.org")
     lead_page.select_option("#id_team", label="Health Visiting West (Lakeside NHS Trust)")
@@ -314,7 +307,7 @@ def test_every_state_of_a_rounds_e_mails_passes_axe(
     team = Team.objects.get(name="Health Visiting West")
     add_member(make_user("hv@example.org"), team)
     page = new_context(browser).new_page()
-    _sign_in(page, live_server.url, "lead@example.org")
+    sign_in_page(page, live_server.url, "lead@example.org")
     reminders = f"{live_server.url}/rounds/{round_.pk}/reminders/"
     now = f"{live_server.url}/rounds/{round_.pk}/remind-now/"
     today = timezone.localdate()
@@ -351,7 +344,7 @@ def test_a_lead_sets_up_a_round_changes_its_dates_and_closes_one(
     browser: Browser, live_server: LiveServer, partnership: Partnership
 ) -> None:
     page = new_context(browser).new_page()
-    _sign_in(page, live_server.url, "lead@example.org")
+    sign_in_page(page, live_server.url, "lead@example.org")
     page.click("main >> text=Rounds")
     expect(page.locator("h1")).to_have_text("Rounds")
     assert_accessible_at_any_width(page, "the rounds")

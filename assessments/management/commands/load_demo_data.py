@@ -6,6 +6,7 @@ Dates are relative to today, so the current round is always open. Running it aga
 import datetime
 import random
 import secrets
+from collections import Counter
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.two_factor import DEMO_KEY
-from assessments.models import SEND_AT, Answer, Assessment, Reminder, ReminderDelivery, Round
+from assessments.models import (
+    SEND_AT,
+    Action,
+    Answer,
+    Assessment,
+    Reminder,
+    ReminderDelivery,
+    Round,
+)
 from checklists.models import Checklist, Item, Rag, Section
 from partnerships.models import (
     Invitation,
@@ -37,6 +46,33 @@ from partnerships.models import (
 DEMO_PASSWORD = "demo-toolkit-2026"  # noqa: S105 (documented in the README; demo data only)
 PARTNERSHIP = "Riverside Best Start for Life Partnership"
 CHECKLIST_NAME = "Multi-agency workforce checklist"
+# The demo's action plan: what will be done, how the next round will show it, a status note.
+ACTION_TEXTS = [
+    (
+        "Run two half-day sessions on observing parent-child relationships for health visitors "
+        "and nursery key workers, with the parent-infant team.",
+        "No health visiting or early education team rates this item Red.",
+        "Both sessions ran; 38 practitioners attended.",
+    ),
+    (
+        "Set up monthly group reflective supervision for family hub staff, led by the "
+        "parent-infant mental health team.",
+        "Every family hub team rates this item Amber or Green.",
+        "Two of the three hubs have started; the third starts in the new year.",
+    ),
+    (
+        "Agree a shared referral pathway for perinatal mental health and publish it on the "
+        "family hubs' website.",
+        "Teams say in their evidence that they know the pathway.",
+        "",
+    ),
+    (
+        "Add the item to every team's induction checklist.",
+        "New starters' teams rate this item Amber or better.",
+        "",
+    ),
+]
+
 # A short follow-up of three of the workforce checklist's items, for a round that opens
 # tomorrow: a round of the workforce checklist could not overlap the open one.
 FOLLOW_UP_NAME = "Reflective practice follow-up (demo)"
@@ -303,9 +339,38 @@ class Command(BaseCommand):
             )
             if progress == "reopened":
                 assessment.reopen(by=lead, reason=REOPEN_REASON)
+        code_of = {item.pk: item.code for item in items}
+        reds = Counter(dict.fromkeys(code_of.values(), 0))
+        reds.update(code_of[pk] for (_team, pk), rag in previous_rags.items() if rag == Rag.RED)
+        self._actions(previous, current, [code for code, _ in reds.most_common(3)], lead)
         self._opening_sent(current, lead)
         self._follow_up(partnership, checklist, teams, lead)
         self._invitations(partnership, teams, lead)
+
+    def _actions(self, previous: Round, current: Round, gaps: list[str], lead: User) -> None:
+        """Last year's plan for its three biggest gaps, as a lead would have kept it: one done,
+        one under way, one overdue (all but the done one carry into this year's round), and one
+        added this year."""
+        today = timezone.localdate()
+        plan = [
+            (previous, gaps[0], ACTION_TEXTS[0], "Health visiting training lead", -100, "done"),
+            (previous, gaps[1], ACTION_TEXTS[1], "Family hubs manager", 60, "in_progress"),
+            (previous, gaps[2], ACTION_TEXTS[2], "Perinatal mental health team lead", -20, ""),
+            (current, gaps[0], ACTION_TEXTS[3], "Partnership lead", 120, ""),
+        ]
+        for round_, code, (what, measure, note), owner, due_in, status in plan:
+            action = Action.objects.create(
+                partnership=round_.partnership,
+                round=round_,
+                item_code=code,
+                what=what,
+                owner_name=owner,
+                due_on=today + datetime.timedelta(days=due_in),
+                measure=measure,
+                created_by=lead,
+            )
+            if status:
+                action.change_status(status=status, note=note, by=lead, version=0)
 
     def _opening_sent(self, current: Round, lead: User) -> None:
         """The current round's e-mails: its opening day's went to every team, as it would have

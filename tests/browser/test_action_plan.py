@@ -1,0 +1,97 @@
+"""A partnership lead keeps the action plan in a real browser: from the rounds, the plan; an
+action for the top gap with a mistake first, then a second one; one moved on with a note.
+axe-core checks every page and state on the way, at 1280 and 320 px."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from assessments.models import Action, Assessment, Round
+from checklists.models import Checklist
+
+from ..helpers import (
+    add_lead,
+    make_partnership,
+    make_round,
+    make_team,
+    make_user,
+    mark_submitted,
+)
+from .conftest import assert_accessible_at_any_width, new_context, sign_in_page
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def round_(live_server: LiveServer, transactional_db: None) -> Round:
+    """A round where two teams submitted, both rating W06 Red and saying what they will do."""
+    call_command("loaddata", Path(settings.BASE_DIR) / "fixtures" / "checklist.json", verbosity=0)
+    partnership = make_partnership("Lakeside Partnership")
+    round_ = make_round(partnership, Checklist.objects.get(), name="2026 workforce round")
+    for name in ("Health Visiting West", "Little Acorns Nursery"):
+        assessment = Assessment.start(team=make_team(partnership, name), round=round_)
+        assessment.ratings.update(rag="green")
+        assessment.ratings.filter(item__code="W06").update(
+            rag="red", next_step=f"{name}: ask for observation training"
+        )
+        mark_submitted(assessment)
+    add_lead(make_user("lead@example.org", full_name="Lee Lead"), partnership)
+    return round_
+
+
+def _add_action(page: Page, what: str, owner: str, due: tuple[str, str, str]) -> None:
+    page.fill("#id_what", what)
+    page.fill("#id_owner_name", owner)
+    for part, value in enumerate(due):
+        page.fill(f"#id_due_on_{part}", value)
+    page.click("text=Save action")
+
+
+def test_a_lead_plans_two_actions_for_the_top_gap_and_moves_one_on(
+    browser: Browser, live_server: LiveServer, round_: Round
+) -> None:
+    page = new_context(browser).new_page()
+    sign_in_page(page, live_server.url, "lead@example.org")
+    page.goto(f"{live_server.url}/partnerships/{round_.partnership_id}/rounds/")
+    page.click(f"text=Action plan of {round_.name}")
+    expect(page.locator("h1")).to_have_text("Action plan")
+    assert_accessible_at_any_width(page, "an action plan with no actions")
+
+    page.click("text=Add an action for W06")
+    expect(page.locator("main")).to_contain_text("Health Visiting West: ask for observation")
+    assert_accessible_at_any_width(page, "adding an action")
+    _add_action(page, "", "Sam Lee", ("31", "2", "2027"))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter what will be done")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a real due date")
+    assert_accessible_at_any_width(page, "adding an action, with mistakes")
+    page.get_by_label("Health visiting", exact=True).check()
+    _add_action(page, "Observation training for health visitors", "Sam Lee", ("28", "2", "2027"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("action for W06 is saved")
+
+    page.click("text=Add an action for W06")
+    _add_action(
+        page, "Nursery key workers shadow the parent-infant team", "Ash Khan", ("1", "6", "2025")
+    )
+    expect(page.locator("main")).to_contain_text("overdue")  # a past date is kept and flagged
+    assert_accessible_at_any_width(page, "an action plan with actions")
+
+    page.click("text=Observation training for health visitors")
+    assert_accessible_at_any_width(page, "an action")
+    page.get_by_label("In progress", exact=True).check()
+    page.click("text=Save status")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter what has happened")
+    assert_accessible_at_any_width(page, "an action's status, with a mistake")
+    page.fill("#id_note", "Twelve of twenty places booked for March")
+    page.click("text=Save status")
+    expect(page.locator("main")).to_contain_text("Twelve of twenty places booked for March")
+    assert_accessible_at_any_width(page, "an action with its history")
+    page.click("text=Change the action")
+    assert_accessible_at_any_width(page, "changing an action")
+
+    statuses = dict(Action.objects.values_list("owner_name", "status"))
+    assert statuses == {"Sam Lee": "in_progress", "Ash Khan": "planned"}
+    assert list(Action.objects.get(owner_name="Sam Lee").team_types) == ["health_visiting"]
