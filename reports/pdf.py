@@ -135,36 +135,36 @@ def render(template: str, context: dict[str, object]) -> bytes:
 
 
 def gap_report_context(*, data: reports.RoundData) -> dict[str, object]:
+    """The board paper: document control, a one-page executive summary, the confidence
+    statement, priority gaps with the RAG key, the action plan, trends, the data pack, and the
+    teams' next steps by item."""
+    report = reports.round_report(data=data)
+    plan = reports.actions(data=data)
+    improved, worsened = reports.biggest_changes(movement=report.movement)
+    leads = data.round.partnership.leads.select_related("user").order_by("user__full_name")
     return {
         "round": data.round,
         "partnership": data.round.partnership,
         "filters": data.filters,
         "items": data.items,
-        **reports.round_report(data=data).as_context(),
-        "appendix": _appendix(data),
+        **report.as_context(),
+        "few_teams": reports.FEW_TEAMS,
+        "response": reports.response(data=data),
+        "top_gaps": [(result, plan.get(result.item.code, [])) for result in report.gaps[:3]],
+        "improved": improved,
+        "worsened": worsened,
+        "prepared_by": [lead.user.full_name or lead.user.email for lead in leads],
+        "plan": [(item, plan[item.code]) for item in data.items if item.code in plan],
+        "plan_elsewhere": [
+            action
+            for code, found in plan.items()
+            if code not in data.item_codes
+            for action in found
+        ],
+        "trends": reports.trends(data=data),
+        "themes": reports.next_steps(data=data),
+        "today": timezone.localdate(),
     }
-
-
-def _appendix(
-    data: reports.RoundData,
-) -> list[tuple[reports.TeamRow, list[tuple[str, reports.SubmittedRating]]]]:
-    """Each submitted team's Red and Amber items, with what they said and will do."""
-    items = {item.pk: item for item in data.items}
-    entries = []
-    for row in data.rows:
-        if not row.submitted or row.assessment is None:
-            continue
-        ratings = sorted(
-            (
-                rating
-                for rating in data.ratings_by_assessment.get(row.assessment.pk, [])
-                if rating.rag in ("red", "amber") and rating.item_id in items
-            ),
-            key=lambda rating: items[rating.item_id].sort_key(),
-        )
-        if ratings:
-            entries.append((row, [(items[r.item_id].code, r) for r in ratings]))
-    return entries
 
 
 def gap_report(*, data: reports.RoundData) -> bytes:
@@ -172,8 +172,10 @@ def gap_report(*, data: reports.RoundData) -> bytes:
 
 
 def gap_report_filename(*, data: reports.RoundData) -> str:
-    """Built from identifiers only: people's text never reaches a file name."""
-    return f"gap-report-partnership-{data.round.partnership_id}-round-{data.round.pk}.pdf"
+    """Built from identifiers and codes only: people's text never reaches a file name. A
+    filtered report says so."""
+    scope = f"-{data.filters.slug}" if data.filters.slug else ""
+    return f"board-paper-partnership-{data.round.partnership_id}-round-{data.round.pk}{scope}.pdf"
 
 
 def team_report_context(*, assessment: Assessment) -> dict[str, object]:

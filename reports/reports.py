@@ -12,20 +12,40 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext
 
-from assessments.models import SHOWN_STATUS_LABELS, Assessment, Rating, Round
+from assessments.models import SHOWN_STATUS_LABELS, Action, Assessment, Rating, Round
 from checklists.models import Item, Rag
 from partnerships.models import Sector, Team, TeamType
 
 Movement = Literal["up", "down", "same"]
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2}
+# Fewer teams than this in a group, and its results are given as counts, not percentages: a
+# share of three teams says more than it knows (the board paper's confidence statement).
+FEW_TEAMS = 5
 
 
 @dataclass(frozen=True)
 class Filters:
     sector: str = ""
     team_type: str = ""
+
+    def as_q(self, prefix: str) -> Q:
+        """The same filter over a query of rows whose team is reached by `prefix`."""
+        q = Q()
+        if self.sector:
+            q &= Q(**{f"{prefix}organisation__sector": self.sector})
+        if self.team_type:
+            q &= Q(**{f"{prefix}team_type": self.team_type})
+        return q
+
+    @property
+    def slug(self) -> str:
+        """The filter in a file name: codes only, never people's text."""
+        parts = [f"sector-{self.sector}"] if self.sector else []
+        parts += [f"team-type-{self.team_type}"] if self.team_type else []
+        return "-".join(parts).replace("_", "-")
 
     def apply(self, teams: list[Team]) -> list[Team]:
         return [
@@ -132,6 +152,11 @@ class GroupResult:
     submitted: int
     ratings: RagCounts
 
+    @property
+    def few(self) -> bool:
+        """Too few teams answered for shares to mean much: show counts (FEW_TEAMS)."""
+        return self.submitted < FEW_TEAMS
+
 
 @dataclass(frozen=True)
 class Completion:
@@ -196,6 +221,10 @@ class RoundData:
     items: list[Item]
     rows: list[TeamRow]  # teams in scope, grouped and ordered for the heatmap
     ratings_by_assessment: dict[int, list[SubmittedRating]] = field(default_factory=dict)
+
+    @property
+    def item_codes(self) -> set[str]:
+        return {item.code for item in self.items}
 
 
 def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
@@ -400,3 +429,146 @@ def round_report(*, data: RoundData) -> RoundReport:
         ],
         movement=movement(data=data),
     )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    round: Round
+    teams: RagCounts  # teams that submitted, at each rating of the item
+
+
+@dataclass(frozen=True)
+class ItemTrend:
+    item: Item
+    points: list[TrendPoint]  # this round and every earlier one of its checklist, oldest first
+
+
+def trends(*, data: RoundData) -> list[ItemTrend]:
+    """Each item's submitted ratings in every round of this checklist up to this one, the
+    partnership's teams in the filter's scope only; items are matched by code, so earlier
+    versions of the checklist count. Two queries, whatever the number of rounds."""
+    rounds = list(
+        Round.objects.filter(
+            partnership_id=data.round.partnership_id,
+            checklist__name=data.round.checklist.name,
+            opens_on__lte=data.round.opens_on,
+        ).order_by("opens_on", "pk")
+    )
+    counts: dict[tuple[int, str], RagCounts] = defaultdict(RagCounts)
+    rows = (
+        Rating.objects.counted()
+        .filter(assessment__round__in=rounds)
+        .filter(data.filters.as_q("assessment__team__"))
+        .exclude(rag=Rag.UNRATED)
+        .values("assessment__round", "item__code", "rag")
+        .annotate(teams=Count("pk"))
+    )
+    for row in rows:
+        key = (row["assessment__round"], row["item__code"])
+        counts[key] = counts[key].plus(row["rag"], row["teams"])
+    return [
+        ItemTrend(item, [TrendPoint(r, counts[(r.pk, item.code)]) for r in rounds])
+        for item in data.items
+    ]
+
+
+def actions(*, data: RoundData) -> dict[str, list[Action]]:
+    """The partnership's action plan for the round by item code (carried actions included),
+    limited to what concerns the filter's teams: actions for every team, or for the filtered
+    team type, or for an organisation of the filtered sector."""
+    found: dict[str, list[Action]] = defaultdict(list)
+    plan = (
+        Action.objects.for_round(data.round)
+        .select_related("round")
+        .prefetch_related("organisations", "updates")
+        .order_by("item_code", "due_on", "pk")
+    )
+    for action in plan:
+        if _concerns(action, data.filters):
+            found[action.item_code].append(action)
+    return dict(found)
+
+
+def _concerns(action: Action, filters: Filters) -> bool:
+    organisations = list(action.organisations.all())
+    sector = filters.sector
+    in_sector = not (sector and organisations) or any(o.sector == sector for o in organisations)
+    team_type = filters.team_type
+    of_type = not (team_type and action.team_types) or team_type in action.team_types
+    return in_sector and of_type
+
+
+@dataclass(frozen=True)
+class Theme:
+    """What one team said it will do next about an item, attributed to the team."""
+
+    team: str
+    rag: str
+    text: str
+
+
+def next_steps(*, data: RoundData) -> list[tuple[Item, list[Theme]]]:
+    """The submitted teams' next steps grouped by item, Red first, then Amber, then Green."""
+    by_item: dict[int, list[Theme]] = defaultdict(list)
+    for row in data.rows:
+        if not row.submitted or row.assessment is None:
+            continue
+        for rating in data.ratings_by_assessment.get(row.assessment.pk, []):
+            if rating.next_step.strip():
+                by_item[rating.item_id].append(Theme(row.label, rating.rag, rating.next_step))
+    return [
+        (item, sorted(by_item[item.pk], key=lambda t: (RAG_ORDER[Rag(t.rag)], t.team)))
+        for item in data.items
+        if by_item.get(item.pk)
+    ]
+
+
+@dataclass(frozen=True)
+class Response:
+    """Who answered: teams, their workforce, and which sectors and team types are missing."""
+
+    submitted: int
+    teams: int
+    workforce_covered: int  # headcount of the teams that submitted (those that gave one)
+    workforce: int
+    missing_sectors: list[str]
+    missing_team_types: list[str]
+    spread: RagCounts  # every submitted rating together
+
+    @property
+    def few(self) -> bool:
+        return self.submitted < FEW_TEAMS
+
+
+def response(*, data: RoundData) -> Response:
+    spread = RagCounts()
+    for ratings in data.ratings_by_assessment.values():
+        for rating in ratings:
+            spread = spread.plus(rating.rag)
+    answered = [row for row in data.rows if row.submitted]
+    types_answering = {row.team.team_type for row in answered}
+    missing_types = {row.team.team_type for row in data.rows} - types_answering
+    return Response(
+        submitted=len(answered),
+        teams=len(data.rows),
+        workforce_covered=sum(row.team.headcount or 0 for row in answered),
+        workforce=sum(row.team.headcount or 0 for row in data.rows),
+        missing_sectors=completion(data=data).sectors_without_submission,
+        missing_team_types=sorted(str(TeamType(t).label) for t in missing_types),
+        spread=spread,
+    )
+
+
+def biggest_changes(
+    *, movement: MovementReport, most: int = 3
+) -> tuple[list[ItemMovement], list[ItemMovement]]:
+    """The items most teams moved up, and those most moved down, since the previous round: by
+    teams better less teams worse; none when there is nothing to compare."""
+    compared = [m for m in movement.items if not m.is_new and m.compared]
+    improved = sorted(
+        (m for m in compared if m.up > m.down), key=lambda m: (m.down - m.up, m.item.sort_key())
+    )
+    worsened = sorted(
+        (m for m in compared if m.down > m.up), key=lambda m: (m.up - m.down, m.item.sort_key())
+    )
+    return improved[:most], worsened[:most]

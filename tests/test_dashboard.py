@@ -81,7 +81,7 @@ def test_downloads_have_safe_names_and_the_right_types(client: Client, world: Wo
     expected = {
         "gap-report": (
             "application/pdf",
-            f"gap-report-partnership-{partnership}-round-{round_id}.pdf",
+            f"board-paper-partnership-{partnership}-round-{round_id}.pdf",
         ),
         "ratings-csv": (
             "text/csv; charset=utf-8",

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assessments.models import Assessment, Rating
+from assessments.models import Action, Assessment, Rating
 from reports import exports, pdf, reports
 
 from .conftest import World
@@ -221,18 +221,29 @@ def unbroken(world: World, assessment: Assessment) -> Assessment:
 
 
 def test_long_unbroken_text_wraps_inside_the_page_in_every_pdf(
-    unbroken: Assessment, tmp_path: Path
+    world: World, unbroken: Assessment, tmp_path: Path
 ) -> None:
+    Action.objects.create(
+        partnership=world.partnership,
+        round=world.round,
+        item_code="W01",
+        what="Z" * 2000,
+        owner_name="O" * 200,
+        measure="M" * 1000,
+    )
+    # The board paper holds the next steps (-) and the action; the team report the evidence (Q).
     reports_ = {
-        "gap report": pdf.gap_report(data=reports.round_data(round=unbroken.round)),
-        "team report": pdf.team_report(assessment=unbroken),
+        "gap report": (pdf.gap_report(data=reports.round_data(round=unbroken.round)), "-Z"),
+        "team report": (pdf.team_report(assessment=unbroken), "Q"),
     }
-    for name, content in reports_.items():
+    for name, (content, letters) in reports_.items():
         boxes = _word_boxes(content, tmp_path)
         outside = [word[:20] for width, left, right, word in boxes if left < 0 or right > width]
         assert outside == [], f"{name}: text runs off the page"
-        evidence = sum(word.count("Q") for _, _, _, word in boxes)
-        assert evidence >= 3 * 2000, f"{name}: some of the evidence is missing"
+        for letter in letters:
+            typed = 2000 if letter == "Z" else 3 * 2000
+            found = sum(word.count(letter) for _, _, _, word in boxes)
+            assert found >= typed, f"{name}: some of the {letter} text is missing"
 
 
 def test_answers_stored_with_windows_line_breaks_are_not_changed_by_an_unchanged_save(

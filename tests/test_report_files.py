@@ -53,7 +53,8 @@ def test_the_gap_report_pdf_has_a_cover_heatmap_and_structure(round_: Round) -> 
     reader, text = _text(pdf.gap_report(data=reports.round_data(round=round_)))
     assert 6 <= len(reader.pages) <= 12
     first_page = reader.pages[0].extract_text()
-    assert "Workforce gap report" in first_page
+    assert "Workforce board paper" in first_page
+    assert "Document control" in first_page
     assert "Northshire Partnership" in first_page
     assert "2 of 3 teams submitted" in first_page
     assert "Health Visiting East Red Amber Green" in text  # a heatmap row, words not colours
@@ -63,7 +64,7 @@ def test_the_gap_report_pdf_has_a_cover_heatmap_and_structure(round_: Round) -> 
     assert "/StructTreeRoot" in catalog  # tagged for screen readers
     assert catalog["/Lang"] == "en-GB"
     assert reader.metadata is not None
-    assert reader.metadata.title == "Workforce gap report: Northshire Partnership, 2026 round"
+    assert reader.metadata.title == "Workforce board paper: Northshire Partnership, 2026 round"
 
 
 def test_the_heatmap_splits_across_pages_with_repeated_headers(db: None) -> None:
@@ -84,38 +85,37 @@ def test_the_heatmap_splits_across_pages_with_repeated_headers(db: None) -> None
     assert all("Team W01 W02 W03 W04" in page for page in heatmap_pages[:2])
 
 
-def test_the_appendix_lists_red_and_amber_items_and_names_the_team_on_every_page(
-    db: None,
-) -> None:
+def test_the_teams_next_steps_are_grouped_by_item_named_on_every_page(db: None) -> None:
     partnership = make_partnership()
-    round_ = make_round(partnership, make_checklist(items=24))
-    team = make_team(partnership, "Perinatal Mental Health", organisation="Coast NHS Trust")
-    assessment = Assessment.start(team=team, round=round_)
-    assessment.ratings.update(rag="red", evidence="Audit shows gaps in supervision. " * 12)
-    assessment.ratings.filter(item__code="W24").update(rag="green", evidence="Fully in place")
-    assessment.ratings.filter(item__code="W23").update(rag="amber", next_step="Spring course")
-    mark_submitted(assessment)
+    round_ = make_round(partnership, make_checklist(items=3))
+    for number in range(14):
+        team = make_team(partnership, f"Team {number:02d}", organisation="Coast NHS Trust")
+        assessment = Assessment.start(team=team, round=round_)
+        assessment.ratings.update(rag="green", next_step="")
+        assessment.ratings.filter(item__code="W02").update(
+            rag="red" if number % 2 else "amber",
+            next_step=f"Team {number:02d} plans: " + "reflective supervision every month. " * 9,
+        )
+        mark_submitted(assessment)
     reader, text = _text(pdf.gap_report(data=reports.round_data(round=round_)))
-    assert "W01 Red" in text
-    assert "W23 Amber" in text
-    assert "Spring course" in text
-    assert "W24 Green" not in text  # green items are not gaps
-    assert "Fully in place" not in text
-    appendix_pages = [
+    assert "Team 01 plans" in text
+    theme_pages = [
         page.extract_text()
         for page in reader.pages
-        if "What tells them this" in page.extract_text()
+        if "What they will do next" in page.extract_text()
     ]
-    assert len(appendix_pages) >= 2  # one team's table goes on over a page...
-    for page in appendix_pages:  # ...and every page of it says whose it is
-        assert "Perinatal Mental Health, Coast NHS Trust" in page
-    sections = reader.outline[-1]  # bookmarks: report > sections > the appendix's teams
+    assert len(theme_pages) >= 2  # one item's next steps go on over a page...
+    for page in theme_pages:  # ...and every page of them says which item
+        assert "W02 Statement 2" in page
+    red_first = theme_pages[0].index("Team 01 plans") < theme_pages[0].index("Team 00 plans")
+    assert red_first
+    sections = reader.outline[-1]  # bookmarks: report > sections > the items with next steps
     assert isinstance(sections, list)
-    appendix, teams = sections[-2], sections[-1]
-    assert not isinstance(appendix, list)
-    assert str(appendix.title).startswith("Appendix")
-    assert isinstance(teams, list)
-    assert [team.title for team in teams] == ["Perinatal Mental Health, Coast NHS Trust"]
+    themes, items = sections[-2], sections[-1]
+    assert not isinstance(themes, list)
+    assert str(themes.title) == "What the teams will do next, by item"
+    assert isinstance(items, list)
+    assert [item.title for item in items] == ["W02 Statement 2"]
 
 
 def test_rendering_leaves_the_garbage_collector_as_it_found_it(round_: Round) -> None:

@@ -248,9 +248,21 @@ def _report_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     ratings = now.ratings.select_related("item")
     for rating, rag in zip(ratings, ("red", "amber", "green"), strict=False):
         evidence = f"Evidence {rating.item.code}"
-        Rating.objects.filter(pk=rating.pk).update(rag=rag, evidence=evidence)
+        Rating.objects.filter(pk=rating.pk).update(rag=rag, evidence=evidence, next_step=evidence)
     mark_submitted(now)
     Team.objects.filter(pk=world.team.pk).update(headcount=None)
+    last_year = Round.objects.get(name="Last year")
+    for round_, code in [(world.round, "W01"), (last_year, "W02"), (world.round, "Z99")]:
+        action = Action.objects.create(
+            partnership=world.partnership,
+            round=round_,
+            item_code=code,
+            what="Train everyone",
+            owner_name="Pat Practitioner",
+            due_on=datetime.date(2020, 1, 1),
+            measure="Train everyone",
+        )
+    action.change_status(status="in_progress", note="Train everyone", by=world.lead, version=0)
     data = reports.round_data(round=world.round)
     yield "gap report", pdf.markup("reports/gap_report.html", pdf.gap_report_context(data=data))
     filtered = reports.round_data(

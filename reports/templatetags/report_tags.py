@@ -1,13 +1,16 @@
 """Charts, heatmaps and PDF cells for the dashboard and the reports."""
 
+import datetime
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from assessments.models import Action, ActionUpdate
 from checklists.models import Item, Rag
 from checklists.templatetags.rag import e, tag_html
+from reports.reports import FEW_TEAMS
 
 register = template.Library()
 
@@ -16,6 +19,32 @@ register = template.Library()
 def percent(share: float) -> str:
     """0.6667 -> '67%'."""
     return f"{round(share * 100)}%"
+
+
+@register.filter
+def few(counts: Any) -> bool:
+    """Whether so few teams answered that their results are given as counts (FEW_TEAMS)."""
+    return bool(counts.total < FEW_TEAMS)
+
+
+@register.simple_tag
+def rag_figure(counts: Any, rag: str, counts_only: bool = False) -> str:
+    """Teams at a rating: "4 (40%)", or "4" alone when too few teams answered for a share."""
+    count = getattr(counts, rag)
+    return str(count) if counts_only else f"{count} ({percent(counts.share(rag))})"
+
+
+@register.filter
+def overdue(action: Action, today: datetime.date) -> bool:
+    """Whether an open action is past its due date, as of the report's day."""
+    return action.is_overdue(today)
+
+
+@register.filter
+def latest_update(action: Action) -> ActionUpdate | None:
+    """The action's latest status update (its updates are prefetched, oldest first)."""
+    updates = list(action.updates.all())
+    return updates[-1] if updates else None
 
 
 CHART_COLOURS = {Rag.RED: "#b8260f", Rag.AMBER: "#f0b323", Rag.GREEN: "#00703c"}
