@@ -1,7 +1,9 @@
 """The partnership's action plan, as its leads keep it for a round: every item with its results
 and its actions (those carried from earlier rounds of the checklist too), an action added for
 an item beside what the teams said they would do next, an action changed, and its status moved
-on with a dated note. Only the partnership's leads reach any of it; anything else is a 404."""
+on with a dated note. And the round's board paper: the asks of the board, and making it final
+once the round has closed. Only the partnership's leads reach any of it; anything else is a
+404."""
 
 from collections import Counter
 
@@ -11,13 +13,21 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.scope import SignedInRequest, scoped_or_404
 from checklists.models import Item, Rag
 
-from .forms import ActionForm, ActionStatusForm
-from .models import Action, ActionConflictError, Assessment, Rating, Round
+from .forms import ActionForm, ActionStatusForm, BoardPaperForm
+from .models import (
+    Action,
+    ActionConflictError,
+    Assessment,
+    BoardPaper,
+    BoardPaperConflictError,
+    Rating,
+    Round,
+)
 from .round_views import _led_round
 
 
@@ -200,3 +210,47 @@ def action_page(request: SignedInRequest, action_id: int) -> HttpResponse:
             "results": _before_and_after(action),
         },
     )
+
+
+@login_required
+def board_paper(request: SignedInRequest, round_id: int) -> HttpResponse:
+    """The asks of the board (editable while the paper is a draft), and the paper made final
+    once the round has closed, or a draft again."""
+    round_ = _led_round(request, round_id)
+    paper = BoardPaper.of(round_)
+    form = BoardPaperForm(
+        request.POST or None,
+        initial={"asks": paper.asks, "version": paper.version},
+        final=paper.is_final,
+    )
+    conflict = None
+    step = request.POST.get("step", "")
+    step = step if step in BOARD_PAPER_SAVED else "save"
+    if request.method == "POST" and form.is_valid():
+        if step == "final" and round_.state != "closed":
+            form.add_error(None, gettext("The paper can be made final once the round has closed."))
+        else:
+            try:
+                paper.change(
+                    by=request.user,
+                    version=form.cleaned_data["version"],
+                    asks=None if paper.is_final else form.cleaned_data["asks"],
+                    final={"final": True, "draft": False}.get(step),
+                )
+            except BoardPaperConflictError as error:
+                conflict = error.saved
+            else:
+                messages.success(request, str(BOARD_PAPER_SAVED[step]))
+                return redirect("assessments:board-paper", round_.pk)
+    return render(
+        request,
+        "assessments/board_paper.html",
+        {"round": round_, "paper": paper, "form": form, "conflict": conflict},
+    )
+
+
+BOARD_PAPER_SAVED = {
+    "save": gettext_lazy("The asks of the board are saved."),
+    "final": gettext_lazy("The board paper is final."),
+    "draft": gettext_lazy("The board paper is a draft again: you can change the asks."),
+}

@@ -453,3 +453,25 @@ class ActionStatusForm(forms.Form):
             Field("version"),
             Button.primary("submit", gettext("Save status"), data_prevent_double_click="true"),
         )
+
+
+class BoardPaperForm(forms.Form):
+    asks = PlainTextField(
+        label=gettext_lazy("Asks of the board"),
+        help_text=gettext_lazy(
+            "What the partnership needs the board to decide or do, one ask to a line. They "
+            "close the executive summary."
+        ),
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, final: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if final:
+            self.fields["asks"].disabled = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(Field.textarea("asks", max_characters=3000), Field("version"))

@@ -1089,3 +1089,73 @@ class ActionUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action_id}: {self.get_status_display()} {self.made_at:%Y-%m-%d}"
+
+
+class BoardPaper(models.Model):
+    """What the lead adds to a round's board paper: the asks of the board, and whether the
+    paper is final. Final only once the round has closed; the asks are fixed while it is."""
+
+    round = models.OneToOneField(
+        Round, on_delete=models.CASCADE, related_name="board_paper", verbose_name=_("round")
+    )
+    asks = models.TextField(max_length=3000, blank=True, verbose_name=_("asks of the board"))
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("prepared by"),
+    )
+    final_at = models.DateTimeField(null=True, blank=True, verbose_name=_("made final at"))
+    # Grows by one on every change, so that a stale form is recognised and never overwrites.
+    version = models.PositiveIntegerField(default=0, verbose_name=_("version"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    history = HistoricalRecords(
+        verbose_name=_("historical board paper"), verbose_name_plural=_("historical board papers")
+    )
+
+    class Meta:
+        verbose_name = _("board paper")
+        verbose_name_plural = _("board papers")
+
+    def __str__(self) -> str:
+        return str(self.round)
+
+    @property
+    def is_final(self) -> bool:
+        return self.final_at is not None
+
+    @classmethod
+    def of(cls, round_: Round) -> BoardPaper:
+        """The round's paper as saved, or a new draft with no asks (not saved)."""
+        return cls.objects.filter(round=round_).first() or cls(round=round_)
+
+    @transaction.atomic
+    def change(
+        self, *, by: User, version: int, asks: str | None = None, final: bool | None = None
+    ) -> None:
+        """Saves new asks and/or makes the paper final or a draft again, if the form was loaded
+        at the current version; otherwise BoardPaperConflictError, and nothing is written."""
+        paper, _created = BoardPaper.objects.select_for_update().get_or_create(round=self.round)
+        if paper.version != version:
+            raise BoardPaperConflictError(paper)
+        if asks is not None:
+            paper.asks = asks
+        if final is not None:
+            paper.final_at = timezone.now() if final else None
+        paper.prepared_by = by
+        paper.version += 1
+        paper._history_user = by  # type: ignore[attr-defined]
+        paper.save()
+        self.pk, self.asks, self.final_at = paper.pk, paper.asks, paper.final_at
+        self.prepared_by, self.version = by, paper.version
+
+
+class BoardPaperConflictError(Exception):
+    """Someone changed the board paper since the form was loaded; nothing was written."""
+
+    def __init__(self, saved: BoardPaper) -> None:
+        super().__init__("The board paper changed since the form was loaded.")
+        self.saved = saved

@@ -25,6 +25,7 @@ urlpatterns = [
     path("rounds/<int:round_id>/reminders/", round_views.reminders, name="reminders"),
     path("rounds/<int:round_id>/remind-now/", round_views.remind_now, name="remind-now"),
     path("rounds/<int:round_id>/actions/", action_views.action_plan, name="action-plan"),
+    path("rounds/<int:round_id>/board-paper/", action_views.board_paper, name="board-paper"),
     path(
         "rounds/<int:round_id>/items/<int:item_id>/actions/new/",
         action_views.new_action,

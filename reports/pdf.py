@@ -25,7 +25,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessments import text
-from assessments.models import Assessment
+from assessments.models import Assessment, BoardPaper
 
 from . import reports
 
@@ -141,7 +141,17 @@ def gap_report_context(*, data: reports.RoundData) -> dict[str, object]:
     report = reports.round_report(data=data)
     plan = reports.actions(data=data)
     improved, worsened = reports.biggest_changes(movement=report.movement)
-    leads = data.round.partnership.leads.select_related("user").order_by("user__full_name")
+    paper = BoardPaper.of(data.round)
+    preparers = (
+        [paper.prepared_by]
+        if paper.prepared_by
+        else [
+            lead.user
+            for lead in data.round.partnership.leads.select_related("user").order_by(
+                "user__full_name"
+            )
+        ]
+    )
     return {
         "round": data.round,
         "partnership": data.round.partnership,
@@ -150,10 +160,16 @@ def gap_report_context(*, data: reports.RoundData) -> dict[str, object]:
         **report.as_context(),
         "few_teams": reports.FEW_TEAMS,
         "response": reports.response(data=data),
-        "top_gaps": [(result, plan.get(result.item.code, [])) for result in report.gaps[:3]],
+        "top_gaps": [
+            (result, plan.get(result.item.code, []))
+            for result in [gap for gap in report.gaps if gap.teams.red or gap.teams.amber][:3]
+        ],
         "improved": improved,
         "worsened": worsened,
-        "prepared_by": [lead.user.full_name or lead.user.email for lead in leads],
+        "prepared_by": [user.full_name or user.email for user in preparers],
+        # Final only while the round is closed: dates moved to reopen it make it a draft again.
+        "final": paper.is_final and data.round.state == "closed",
+        "asks": paper.asks,
         "plan": [(item, plan[item.code]) for item in data.items if item.code in plan],
         "plan_elsewhere": [
             action

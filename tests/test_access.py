@@ -18,7 +18,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Action, ActionUpdate, Assessment, Rating, Reminder, Round
+from assessments.models import (
+    Action,
+    ActionUpdate,
+    Assessment,
+    BoardPaper,
+    Rating,
+    Reminder,
+    Round,
+)
 from partnerships import imports
 from partnerships.models import Invitation, Partnership, PeopleImport, Team, TeamMembership
 
@@ -334,6 +342,7 @@ CASES: dict[str, Case] = {
         lambda w: [(w.lead, Reminder.objects.get(round=w.round))],
     ),
     "assessments:action-plan": RUNNING_CASE,
+    "assessments:board-paper": RUNNING_CASE,
     "assessments:action-new": Case(_item_in, _not_running, lambda w: [(w.lead, w.round)]),
     "assessments:action": ACTION_CASE,
     "assessments:action-edit": ACTION_CASE,
@@ -361,7 +370,8 @@ def _round_dates(world: World) -> dict[str, Any]:
         dates |= {f"{field}_0": str(day.day), f"{field}_1": str(day.month)}
         dates[f"{field}_2"] = str(day.year)
     dates |= {"due_on_0": "1", "due_on_1": "2", "due_on_2": "2027", "what": "Intrude"}
-    return dates | {"owner_name": "Intruder", "status": "done", "note": "Done by an intruder"}
+    dates |= {"owner_name": "Intruder", "status": "done", "note": "Done by an intruder"}
+    return dates | {"asks": "Intruder's asks", "step": "draft"}
 
 
 @pytest.fixture
@@ -375,6 +385,7 @@ def started(world: World) -> World:
         assessment.ratings.filter(item__code="W01").update(rag="amber", evidence="Before")
     for round_ in (world.round, world.outsider_round):
         Reminder.objects.create(round=round_, kind=Reminder.Kind.REMINDER, days_before=5)
+        BoardPaper.objects.create(round=round_, asks="Fund training", final_at=timezone.now())
     for round_ in (world.round, world.outsider_round):
         Action.objects.create(
             partnership=round_.partnership,
@@ -420,6 +431,7 @@ def _snapshot() -> list[Any]:
         list(Rating.objects.order_by("pk").values_list("pk", "rag", "evidence", "next_step")),
         list(Action.objects.order_by("pk").values_list("pk", "what", "status", "version")),
         list(ActionUpdate.objects.order_by("pk").values_list("pk", "note")),
+        list(BoardPaper.objects.order_by("pk").values_list("pk", "asks", "final_at", "version")),
     ]
 
 

@@ -8,15 +8,19 @@ import io
 import re
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from assessments.models import Action, Assessment, Round
+from accounts.models import User
+from assessments.models import Action, Assessment, BoardPaper, Round
 from checklists.models import Checklist
 from partnerships.models import Partnership, Sector
 from reports import pdf, reports
 
 from .helpers import (
+    add_lead,
     make_checklist,
     make_last_year,
     make_partnership,
@@ -182,3 +186,66 @@ def test_very_long_action_text_wraps_and_is_never_clipped(checklist: Checklist) 
     text = _paper(round_)
     start = text.rindex("Begin")  # the action plan; the summary shortens it
     assert text[start : text.index("End", start)].replace(" ", "").count("x") == 1990
+
+
+# The lead's board paper page: the asks of the board, and making the paper final.
+
+
+@pytest.fixture
+def led_round(checklist: Checklist) -> Round:
+    partnership = make_partnership()
+    round_ = make_round(partnership, checklist, name="2026 round")
+    _submitted(round_, partnership, "Health Visiting", ["red", "amber", "green"])
+    add_lead(make_user("lead@example.org", full_name="Lee Lead"), partnership)
+    return round_
+
+
+def _close(round_: Round) -> None:
+    today = timezone.localdate()
+    Round.objects.filter(pk=round_.pk).update(
+        opens_on=today - datetime.timedelta(days=40), closes_on=today - datetime.timedelta(days=1)
+    )
+    round_.refresh_from_db()
+
+
+def test_the_leads_asks_close_the_executive_summary(client: Client, led_round: Round) -> None:
+    client.force_login(User.objects.get(email="lead@example.org"))
+    url = reverse("assessments:board-paper", args=[led_round.pk])
+    asks = "Fund 20 places on observation training.\nName a board sponsor for W01."
+    assert client.post(url, {"asks": asks, "version": "0", "step": "save"}).status_code == 302
+    text = _paper(led_round)
+    assert "Asks of the board Fund 20 places on observation training." in text
+    assert "Name a board sponsor for W01." in text
+    assert "Prepared by Lee Lead" in text
+    assert "Draft: figures may change" in text
+
+
+def test_the_paper_is_final_only_after_the_round_closes(client: Client, led_round: Round) -> None:
+    client.force_login(User.objects.get(email="lead@example.org"))
+    url = reverse("assessments:board-paper", args=[led_round.pk])
+    refused = client.post(url, {"asks": "Fund it", "version": "0", "step": "final"})
+    assert "once the round has closed" in refused.content.decode()
+    assert not BoardPaper.objects.exists()
+
+    _close(led_round)
+    assert client.post(url, {"asks": "Fund it", "version": "0", "step": "final"}).status_code == 302
+    assert BoardPaper.of(led_round).is_final
+    assert "Final: the round has closed" in _paper(led_round)
+    # While final, the asks are fixed: a post that changes them changes nothing of them.
+    client.post(url, {"asks": "Changed", "version": "1", "step": "save"})
+    assert BoardPaper.of(led_round).asks == "Fund it"
+    client.post(url, {"version": "2", "step": "draft"})
+    assert not BoardPaper.of(led_round).is_final
+    assert "Draft" in _paper(led_round)
+
+
+def test_two_leads_changing_the_asks_at_once_lose_nothing(client: Client, led_round: Round) -> None:
+    client.force_login(User.objects.get(email="lead@example.org"))
+    url = reverse("assessments:board-paper", args=[led_round.pk])
+    client.post(url, {"asks": "First lead's asks", "version": "0"})
+    stale = client.post(url, {"asks": "Second lead's asks", "version": "0", "step": "bogus"})
+    page = stale.content.decode()
+    assert "Someone changed the board paper" in page
+    assert "First lead&#x27;s asks" in page
+    assert "Second lead&#x27;s asks" in page
+    assert BoardPaper.of(led_round).asks == "First lead's asks"

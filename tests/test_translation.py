@@ -526,6 +526,17 @@ def _action_pages(client: Client, world: World) -> Iterator[tuple[str, str]]:
     edit = reverse("assessments:action-edit", args=[action.pk])
     yield "change an action", client.get(edit).text
     yield "change an action, conflict", client.post(edit, posted | {"version": "0"}).text
+    paper = reverse("assessments:board-paper", args=[world.round.pk])
+    yield "board paper", client.get(paper).text
+    yield "board paper, too early", client.post(paper, {"version": "0", "step": "final"}).text
+    client.post(paper, {"asks": "Train everyone", "version": "0"})
+    yield "board paper, conflict", client.post(paper, {"asks": "x", "version": "0"}).text
+    Round.objects.filter(pk=world.round.pk).update(
+        opens_on=datetime.date(2019, 1, 1), closes_on=datetime.date(2020, 1, 1)
+    )
+    yield "board paper, round closed", client.get(paper).text
+    client.post(paper, {"version": "1", "step": "final"})
+    yield "board paper, final", client.get(paper, follow=True).text
 
 
 def _without_djangos_own(page: str) -> str:

@@ -1,13 +1,16 @@
 """A partnership lead keeps the action plan in a real browser: from the rounds, the plan; an
-action for the top gap with a mistake first, then a second one; one moved on with a note.
-axe-core checks every page and state on the way, at 1280 and 320 px."""
+action for the top gap with a mistake first, then a second one; one moved on with a note; the
+asks of the board written, and the board paper downloaded and read. axe-core checks every page
+and state on the way, at 1280 and 320 px."""
 
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
+from pypdf import PdfReader
 from pytest_django.live_server_helper import LiveServer
 
 from assessments.models import Action, Assessment, Round
@@ -91,6 +94,35 @@ def test_a_lead_plans_two_actions_for_the_top_gap_and_moves_one_on(
     assert_accessible_at_any_width(page, "an action with its history")
     page.click("text=Change the action")
     assert_accessible_at_any_width(page, "changing an action")
+
+    page.goto(f"{live_server.url}/partnerships/{round_.partnership_id}/rounds/")
+    page.click(f"text=Board paper of {round_.name}")
+    expect(page.locator("h1")).to_have_text("Board paper")
+    assert_accessible_at_any_width(page, "the board paper")
+    page.fill("#id_asks", "Fund twenty places on observation training")
+    page.click("text=Save the asks")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("asks of the board")
+    assert_accessible_at_any_width(page, "the board paper, asks saved")
+    with page.expect_download() as download:
+        page.click("text=Download the board paper (PDF)")
+    reader = PdfReader(download.value.path())
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    assert "Executive summary" in text
+    assert (
+        "Planned: Nursery key workers shadow the parent-infant team (Planned, due 1 Jun 2025, "
+        "overdue); Observation training for health visitors (In progress, due 28 Feb 2027)"
+    ) in text
+    assert "Nothing planned yet" not in text  # the other items are all Green: no gaps
+    in_plan = text[text.index("Action plan What the partnership") :]
+    moved_on = (
+        r"Observation training for health visitors Latest \(\d+ \w+ \d+\): Twelve of twenty "
+        r"places booked for March Sam Lee 28 Feb 2027 In progress"
+    )
+    assert re.search(moved_on, in_plan)
+    assert "shadow the parent-infant team Ash Khan 1 Jun 2025 Planned Overdue" in in_plan
+    assert "Trends" in text
+    assert "first round of this checklist, so there are no trends yet" in text
+    assert "Asks of the board Fund twenty places on observation training" in text
 
     statuses = dict(Action.objects.values_list("owner_name", "status"))
     assert statuses == {"Sam Lee": "in_progress", "Ash Khan": "planned"}

@@ -25,6 +25,7 @@ from assessments.models import (
     Action,
     Answer,
     Assessment,
+    BoardPaper,
     Reminder,
     ReminderDelivery,
     Round,
@@ -371,6 +372,15 @@ class Command(BaseCommand):
             )
             if status:
                 action.change_status(status=status, note=note, by=lead, version=0)
+        BoardPaper.of(current).change(
+            by=lead,
+            version=0,
+            asks=(
+                "Agree £12,000 from the Best Start for Life grant for observation training in "
+                "2027.\nAsk each member organisation to name a lead for reflective supervision "
+                "by March.\nReceive the next board paper when the 2027 round closes."
+            ),
+        )
 
     def _opening_sent(self, current: Round, lead: User) -> None:
         """The current round's e-mails: its opening day's went to every team, as it would have
