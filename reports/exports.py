@@ -10,7 +10,9 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from assessments import text
 from assessments.models import Rating
@@ -127,16 +129,97 @@ def to_csv(columns: list[str], rows: Iterator[list[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+# Columns of long text get room to read; the rest fit their heading (at least 12 wide).
+WIDTHS = {
+    "partnership": 28,
+    "round": 28,
+    "organisation": 30,
+    "sector": 22,
+    "team": 28,
+    "team_type": 24,
+    "item": 50,
+    "evidence": 60,
+    "next_step": 60,
+    "updated_at": 17,
+    "updated_by": 28,
+    "group": 30,
+    "action": 60,
+    "owner": 26,
+    "organisations": 30,
+    "team_types": 26,
+    "measure": 45,
+    "latest_note": 45,
+    "made_in_round": 28,
+}
+
+
 def to_xlsx(sheets: list[tuple[str, list[str], Iterator[list[Any]]]]) -> bytes:
+    """Each sheet with its header row frozen and filtered, and columns wide enough to read.
+    Dates and times in rows stay dates (Excel formats them); everything else passes safe()."""
     workbook = Workbook(write_only=True)
     for title, columns, rows in sheets:
         sheet = workbook.create_sheet(title=title)
+        sheet.freeze_panes = "A2"
+        for number, column in enumerate(columns, start=1):
+            width = WIDTHS.get(column, max(12, len(column) + 3))
+            sheet.column_dimensions[get_column_letter(number)].width = width
         sheet.append(columns)
+        count = 1
         for row in rows:
             sheet.append([safe(value) for value in row])
+            count += 1
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+ACTION_COLUMNS = [
+    "item_code",
+    "item",
+    "action",
+    "owner",
+    "organisations",
+    "team_types",
+    "due_on",
+    "status",
+    "overdue",
+    "measure",
+    "latest_note",
+    "latest_note_on",
+    "made_in_round",
+    "created_on",
+]
+
+
+def action_rows(*, data: reports.RoundData) -> Iterator[list[Any]]:
+    """The partnership's action plan for the round (what the board paper shows), one row per
+    action, in checklist order; dates are dates."""
+    statements = {item.code: item.statement for item in data.items}
+    today = timezone.localdate()
+    plan = reports.actions(data=data)
+    order = [item.code for item in data.items] + sorted(set(plan) - set(statements))
+    team_types = dict(TeamType.choices)
+    for code in order:
+        for action in plan.get(code, []):
+            updates = list(action.updates.all())
+            latest = updates[-1] if updates else None
+            yield [
+                code,
+                statements.get(code, ""),
+                action.what,
+                action.owner_name,
+                ", ".join(o.name for o in action.organisations.all()),
+                ", ".join(str(team_types.get(t, t)) for t in action.team_types),
+                action.due_on,
+                action.get_status_display(),
+                gettext("yes") if action.is_overdue(today) else gettext("no"),
+                action.measure,
+                latest.note if latest else "",
+                timezone.localtime(latest.made_at).date() if latest else None,
+                action.round.name,
+                timezone.localtime(action.created_at).date(),
+            ]
 
 
 def ratings_csv(*, data: reports.RoundData) -> bytes:
@@ -152,7 +235,8 @@ def summary_csv(*, data: reports.RoundData) -> bytes:
 
 
 def workbook(*, data: reports.RoundData) -> bytes:
-    """The whole picture in one workbook: summary, every rating, completion and the groups."""
+    """The whole picture in one workbook: summary, every rating, completion, the groups and the
+    action plan."""
     results = reports.item_results(data=data)
     done = reports.completion(data=data)
     group_columns = ["group", "teams", "submitted", "red", "amber", "green"]
@@ -178,5 +262,6 @@ def workbook(*, data: reports.RoundData) -> bytes:
             ("Completion", ["organisation", "team", "status"], completion_rows),
             ("By sector", group_columns, groups(reports.by_sector(data=data))),
             ("By team type", group_columns, groups(reports.by_team_type(data=data))),
+            ("Actions", ACTION_COLUMNS, action_rows(data=data)),
         ]
     )

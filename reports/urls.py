@@ -21,4 +21,5 @@ urlpatterns = [
         name="ratings-xlsx",
     ),
     path("rounds/<int:round_id>/summary.csv", views.summary_export, name="summary-export"),
+    path("rounds/<int:round_id>/workbook.xlsx", views.workbook_export, name="workbook"),
 ]

@@ -93,6 +93,12 @@ def summary_export(request: SignedInRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
+def workbook_export(request: SignedInRequest, round_id: int) -> HttpResponse:
+    data = _report_data(request, round_id)
+    return _download(exports.workbook(data=data), f"{_export_name(data, 'workbook')}.xlsx", XLSX)
+
+
+@login_required
 def team_report_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     return _download(

@@ -294,6 +294,7 @@ CASES: dict[str, Case] = {
     "reports:ratings-csv": REPORT_CASE,
     "reports:ratings-xlsx": REPORT_CASE,
     "reports:summary-export": REPORT_CASE,
+    "reports:workbook": REPORT_CASE,
     "reports:team-report": Case(
         _by_pk,
         lambda w: [

@@ -95,6 +95,10 @@ def test_downloads_have_safe_names_and_the_right_types(client: Client, world: Wo
             "text/csv; charset=utf-8",
             f"summary-partnership-{partnership}-round-{round_id}.csv",
         ),
+        "workbook": (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            f"workbook-partnership-{partnership}-round-{round_id}.xlsx",
+        ),
     }
     for route, (content_type, filename) in expected.items():
         response = client.get(reverse(f"reports:{route}", args=[round_id]))

@@ -2,6 +2,7 @@
 and the commands that write them."""
 
 import csv
+import datetime
 import gc
 import http.server
 import io
@@ -16,11 +17,18 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from assessments.models import Assessment, Round
+from assessments.models import Action, Assessment, Round
 from reports import exports, pdf, reports
 from reports.exports import LONG_COLUMNS, SUMMARY_COLUMNS
 
-from .helpers import make_checklist, make_partnership, make_round, make_team, mark_submitted
+from .helpers import (
+    make_checklist,
+    make_partnership,
+    make_round,
+    make_team,
+    make_user,
+    mark_submitted,
+)
 
 
 @pytest.fixture
@@ -263,7 +271,7 @@ def test_the_summary_csv_has_one_row_per_item(round_: Round) -> None:
     [
         ("gap_report", ".pdf", lambda b: b.startswith(b"%PDF")),
         ("gap_report", ".csv", lambda b: b"item_code" in b),
-        ("gap_report", ".xlsx", lambda b: len(load_workbook(io.BytesIO(b)).sheetnames) == 5),
+        ("gap_report", ".xlsx", lambda b: len(load_workbook(io.BytesIO(b)).sheetnames) == 6),
         ("export_ratings", ".csv", lambda b: b"partnership,round" in b),
         ("export_ratings", ".xlsx", lambda b: b.startswith(b"PK")),
     ],
@@ -289,3 +297,58 @@ def test_the_commands_list_rounds_and_refuse_bad_input_clearly(
         call_command(command, round=round_.pk, output=tmp_path / "x.docx")
     with pytest.raises(CommandError, match="Cannot write"):
         call_command(command, round=round_.pk, output=tmp_path / "missing" / "x.csv")
+
+
+def test_the_workbook_has_the_action_plan_with_dates_as_dates(round_: Round) -> None:
+    due = datetime.date(2027, 3, 31)
+    action = Action.objects.create(
+        partnership=round_.partnership,
+        round=round_,
+        item_code="W02",
+        what="=HYPERLINK(x)",
+        owner_name="Sam Lee",
+        due_on=due,
+        team_types=["health_visiting"],
+    )
+    action.change_status(
+        status="in_progress", note="Started", by=make_user("l@example.org"), version=0
+    )
+    other = make_round(make_partnership("Other"), round_.checklist, name="Theirs")
+    Action.objects.create(
+        partnership=other.partnership,
+        round=other,
+        item_code="W01",
+        what="Their plan",
+        owner_name="Someone",
+    )
+    book = load_workbook(io.BytesIO(exports.workbook(data=reports.round_data(round=round_))))
+    sheet = book["Actions"]
+    rows = list(sheet.values)
+    assert list(rows[0]) == exports.ACTION_COLUMNS
+    assert len(rows) == 2  # ours only
+    row = dict(zip(exports.ACTION_COLUMNS, rows[1], strict=True))
+    assert row["item_code"] == "W02"
+    assert row["action"] == "'=HYPERLINK(x)"  # never a formula
+    assert row["due_on"] == datetime.datetime(2027, 3, 31)  # a date cell, not text
+    assert row["status"] == "In progress"
+    assert row["team_types"] == "Health visiting"
+    assert row["latest_note"] == "Started"
+    assert isinstance(row["latest_note_on"], datetime.datetime)
+    for name in book.sheetnames:  # every sheet: a frozen, filtered header, readable widths
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2", name
+        assert sheet.auto_filter.ref is not None
+        assert sheet.auto_filter.ref.startswith("A1:"), name
+    assert book["Ratings"].column_dimensions["K"].width == 60  # evidence
+
+
+def test_the_long_ratings_format_is_unchanged_by_the_workbook_formatting(round_: Round) -> None:
+    data = reports.round_data(round=round_)
+    sheet = load_workbook(io.BytesIO(exports.ratings_xlsx(data=data))).active
+    assert sheet is not None
+    rows = [list(row) for row in sheet.values]
+    assert rows[0] == LONG_COLUMNS
+    assert [[str(v) if v is not None else "" for v in row] for row in rows[1:]] == [
+        [str(v) for v in row]
+        for row in csv.reader(io.StringIO(exports.ratings_csv(data=data).decode("utf-8-sig")))
+    ][1:]

@@ -4,8 +4,8 @@ from ._rounds import RoundReportCommand
 
 
 class Command(RoundReportCommand):
-    help = "Write a round's partnership gap report: .pdf (the report), .csv (summary), .xlsx (all)."
-    formats = {".pdf": "the gap report", ".csv": "the per-item summary", ".xlsx": "every table"}
+    help = "Write a round's board paper (.pdf), per-item summary (.csv) or whole workbook (.xlsx)."
+    formats = {".pdf": "the board paper", ".csv": "the per-item summary", ".xlsx": "the workbook"}
 
     def content(self, extension: str, data: reports.RoundData) -> bytes:
         if extension == ".pdf":
