@@ -105,6 +105,12 @@ class Round(models.Model):
         ),
     )
 
+    # When anything a report of the round reads last changed (see assessments.changes): a
+    # report rendered from data read before this is out of date.
+    data_changed_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("data changed at")
+    )
+
     objects = RoundQuerySet.as_manager()
 
     class Meta:
@@ -566,8 +572,13 @@ class Assessment(models.Model):
             rating.updated_by = by
             rating._history_user = by  # type: ignore[attr-defined]  # outside a request too
             rating.save()
-        locked.status = self.Status.IN_PROGRESS
-        locked.save(update_fields=["version", "status", "updated_at"])
+        # The status is saved only when it changes: a draft's answers are in no report, so only
+        # a change of status makes a round's reports out of date (assessments.changes).
+        fields = ["version", "updated_at"]
+        if locked.status != self.Status.IN_PROGRESS:
+            locked.status = self.Status.IN_PROGRESS
+            fields.append("status")
+        locked.save(update_fields=fields)
         self.version, self.status = locked.version, locked.status
         return True
 

@@ -326,6 +326,14 @@ STORAGES = {
     },
 }
 
+# Rendered board papers are kept, the latest per round and filter, in the database (the
+# default: nothing to set up, every machine sees them) or as files in the default storage above
+# ("storage": local disk, or an object store shared by several machines).
+REPORT_FILES = env_text("REPORT_FILES", "database").lower()
+if REPORT_FILES not in {"database", "storage"}:
+    raise ImproperlyConfigured(f"REPORT_FILES must be database or storage, not {REPORT_FILES!r}.")
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+
 # E-mail: through an SMTP server or GOV.UK Notify (EMAIL_SERVICE), else printed to the console.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
 # A malformed port stops start-up whatever the service.

@@ -25,7 +25,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessments import text
-from assessments.models import Assessment, BoardPaper
+from assessments.models import Assessment, BoardPaper, Round
 
 from . import reports
 
@@ -179,7 +179,8 @@ def gap_report_context(*, data: reports.RoundData) -> dict[str, object]:
         ],
         "trends": reports.trends(data=data),
         "themes": reports.next_steps(data=data),
-        "today": timezone.localdate(),
+        "today": timezone.localdate(data.read_at),
+        "data_read_at": timezone.localtime(data.read_at),
     }
 
 
@@ -187,11 +188,11 @@ def gap_report(*, data: reports.RoundData) -> bytes:
     return render("reports/gap_report.html", gap_report_context(data=data))
 
 
-def gap_report_filename(*, data: reports.RoundData) -> str:
+def gap_report_filename(*, round_: Round, filters: reports.Filters) -> str:
     """Built from identifiers and codes only: people's text never reaches a file name. A
     filtered report says so."""
-    scope = f"-{data.filters.slug}" if data.filters.slug else ""
-    return f"board-paper-partnership-{data.round.partnership_id}-round-{data.round.pk}{scope}.pdf"
+    scope = f"-{filters.slug}" if filters.slug else ""
+    return f"board-paper-partnership-{round_.partnership_id}-round-{round_.pk}{scope}.pdf"
 
 
 def team_report_context(*, assessment: Assessment) -> dict[str, object]:

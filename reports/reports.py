@@ -8,11 +8,13 @@ of teams; `round_data` loads everything once and the other functions work on wha
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from assessments.models import SHOWN_STATUS_LABELS, Action, Assessment, Rating, Round
@@ -39,6 +41,16 @@ class Filters:
         if self.team_type:
             q &= Q(**{f"{prefix}team_type": self.team_type})
         return q
+
+    @property
+    def key(self) -> str:
+        """The filter as stored with a rendered report: "" for every team."""
+        return f"{self.sector}:{self.team_type}" if self.sector or self.team_type else ""
+
+    @classmethod
+    def from_key(cls, key: str) -> Filters:
+        sector, _, team_type = key.partition(":")
+        return cls(sector=sector, team_type=team_type)
 
     @property
     def slug(self) -> str:
@@ -221,6 +233,9 @@ class RoundData:
     items: list[Item]
     rows: list[TeamRow]  # teams in scope, grouped and ordered for the heatmap
     ratings_by_assessment: dict[int, list[SubmittedRating]] = field(default_factory=dict)
+    # When reading began: a report says its data was read then, and is out of date once the
+    # round changes after it (assessments.changes).
+    read_at: datetime.datetime = field(default_factory=timezone.now)
 
     @property
     def item_codes(self) -> set[str]:
@@ -234,6 +249,7 @@ def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
     the lead left out), and any other team with an assessment in the round (an inactive team
     that answered still counts).
     """
+    read_at = timezone.now()
     filters = filters or Filters()
     items = list(round.checklist.items.select_related("section").in_order())
     assessments = {
@@ -273,7 +289,7 @@ def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
             else {}
         )
         rows.append(TeamRow(team=team, assessment=assessment, ratings=ratings))
-    return RoundData(round, filters, items, rows, dict(ratings_by_assessment))
+    return RoundData(round, filters, items, rows, dict(ratings_by_assessment), read_at)
 
 
 def item_results(*, data: RoundData) -> list[ItemResult]:
@@ -508,13 +524,14 @@ class Theme:
 
 
 def next_steps(*, data: RoundData) -> list[tuple[Item, list[Theme]]]:
-    """The submitted teams' next steps grouped by item, Red first, then Amber, then Green."""
+    """What the submitted teams that rated an item Red or Amber will do next about it, grouped
+    by item, Red first (a Green item's next step is keeping it going: not a gap's plan)."""
     by_item: dict[int, list[Theme]] = defaultdict(list)
     for row in data.rows:
         if not row.submitted or row.assessment is None:
             continue
         for rating in data.ratings_by_assessment.get(row.assessment.pk, []):
-            if rating.next_step.strip():
+            if rating.rag in (Rag.RED, Rag.AMBER) and rating.next_step.strip():
                 by_item[rating.item_id].append(Theme(row.label, rating.rag, rating.next_step))
     return [
         (item, sorted(by_item[item.pk], key=lambda t: (RAG_ORDER[Rag(t.rag)], t.team)))

@@ -15,8 +15,9 @@ from accounts.scope import SignedInRequest, scoped_or_404
 from assessments.models import Round
 from assessments.views import assessment_for
 
-from . import exports, pdf, reports
+from . import exports, pdf, reports, tasks
 from .forms import ReportFilterForm
+from .models import ReportFile
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 security = logging.getLogger("imh.security")
@@ -67,9 +68,27 @@ def dashboard(request: SignedInRequest, round_id: int) -> HttpResponse:
 
 @login_required
 def gap_report_pdf(request: SignedInRequest, round_id: int) -> HttpResponse:
-    data = _report_data(request, round_id)
-    return _download(
-        pdf.gap_report(data=data), pdf.gap_report_filename(data=data), "application/pdf"
+    """The board paper: served at once when the kept one is current; otherwise a render is
+    queued and the page says it is being prepared, unless the person chose to wait for it."""
+    round_ = _round_for_reports(request.user, round_id)
+    form = ReportFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else reports.Filters()
+    file, _created = ReportFile.objects.get_or_create(round=round_, scope=filters.key)
+    name = pdf.gap_report_filename(round_=round_, filters=filters)
+    if file.is_current(round_):
+        return _download(file.pdf(), name, "application/pdf")
+    if request.GET.get("wait"):
+        return _download(tasks.render(file), name, "application/pdf")
+    tasks.queue(file)
+    file.refresh_from_db()
+    if file.is_current(round_):  # rendered at once (no worker between: tests, or a quick one)
+        return _download(file.pdf(), name, "application/pdf")
+    query = request.GET.copy()
+    query.pop("wait", None)
+    return render(
+        request,
+        "reports/preparing.html",
+        {"round": round_, "filters": filters, "query": query.urlencode(), "file": file},
     )
 
 

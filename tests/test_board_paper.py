@@ -138,8 +138,9 @@ def test_carried_actions_and_trends_cover_every_round(checklist: Checklist) -> N
     text = _paper(round_)
     assert "Carried plan" in text
     assert "Carried from Last year" in text
-    assert "W01 Last year 1 1 0 0" in text  # the trends table, oldest first, in counts
-    assert "W01 2026 round 1 0 0 1" in text
+    # The trends table: a column per round, oldest first; counts, as one team answered.
+    assert "Item Last year 2026 round" in text
+    assert "W01 Red 1, Amber 0, Green 0 (of 1 team) Red 0, Amber 0, Green 1 (of 1 team)" in text
     assert "Most improved: W01 (1 teams better, 0 worse)" in text
 
 
@@ -166,7 +167,7 @@ def test_a_filter_that_leaves_no_teams_gives_a_short_paper_that_says_so(
     assert len(reader.pages) == 2
     assert "No teams to report on" in text
     assert "Team type: Housing" in text
-    assert pdf.gap_report_filename(data=data) == (
+    assert pdf.gap_report_filename(round_=round_, filters=filters) == (
         f"board-paper-partnership-{partnership.pk}-round-{round_.pk}-team-type-housing.pdf"
     )
 

@@ -1,5 +1,7 @@
 """The lead's dashboard and downloads: what they show, filters, and fixed query counts."""
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -74,7 +76,9 @@ def test_filters_narrow_the_dashboard_and_its_downloads(client: Client, world: W
     assert "Health Visiting East" in bogus.text  # an unknown filter shows everything
 
 
-def test_downloads_have_safe_names_and_the_right_types(client: Client, world: World) -> None:
+def test_downloads_have_safe_names_and_the_right_types(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     _submit((world.team, world.round), "amber")
     sign_in(client, world.lead)
     partnership, round_id = world.partnership.pk, world.round.pk
@@ -100,6 +104,9 @@ def test_downloads_have_safe_names_and_the_right_types(client: Client, world: Wo
             f"workbook-partnership-{partnership}-round-{round_id}.xlsx",
         ),
     }
+    with django_capture_on_commit_callbacks(execute=True):  # the worker renders the paper
+        preparing = client.get(reverse("reports:gap-report", args=[round_id]))
+    assert "Your board paper is being prepared" in preparing.text
     for route, (content_type, filename) in expected.items():
         response = client.get(reverse(f"reports:{route}", args=[round_id]))
         assert response.status_code == 200, route

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from assessments.models import Action, ActionUpdate
 from checklists.models import Item, Rag
@@ -34,6 +34,23 @@ def rag_figure(counts: Any, rag: str, counts_only: bool = False) -> str:
     return str(count) if counts_only else f"{count} ({percent(counts.share(rag))})"
 
 
+@register.simple_tag
+def trend_figures(counts: Any) -> str:
+    """A round's teams at each rating in one cell: shares with their counts, counts alone when
+    too few teams answered, "No responses" when none did."""
+    if not counts.total:
+        return gettext("No responses")
+    few = counts.total < FEW_TEAMS
+    figures = {rag: rag_figure(counts, rag, few) for rag in ("red", "amber", "green")}
+    teams = ngettext("(of %(total)s team)", "(of %(total)s teams)", counts.total) % {
+        "total": counts.total
+    }
+    return gettext("Red %(red)s, Amber %(amber)s, Green %(green)s %(teams)s") % {
+        **figures,
+        "teams": teams,
+    }
+
+
 @register.filter
 def overdue(action: Action, today: datetime.date) -> bool:
     """Whether an open action is past its due date, as of the report's day."""
@@ -51,37 +68,81 @@ CHART_COLOURS = {Rag.RED: "#b8260f", Rag.AMBER: "#f0b323", Rag.GREEN: "#00703c"}
 CHART_TEXT = {Rag.RED: "#ffffff", Rag.AMBER: "#0b0c0c", Rag.GREEN: "#ffffff"}
 
 
-@register.simple_tag
-def rag_bar(counts: Any, label: str, width: int = 360) -> SafeString:
-    """A horizontal bar split into Red, Amber and Green by share, each part naming itself, so
-    it reads in greyscale. The table beside it carries the same numbers as text."""
-    height, x, parts = 22, 0.0, []
-    summary = ", ".join(f"{rag.label} {round(counts.share(rag) * 100)}%" for rag in Rag.colours())
+BAR_HEIGHT = 22
+
+
+def _bar(counts: Any, width: int, y: int = 0, x: float = 0.0) -> list[str]:
+    """One bar's parts: Red, Amber and Green by share, each naming itself where it has room
+    (so the bar reads in greyscale), or a grey "No submissions" bar."""
+    parts, left = [], x
     for rag in Rag.colours():
         part = counts.share(rag) * width
         if part <= 0:
             continue
         parts.append(
-            f'<rect x="{x:.1f}" y="0" width="{part:.1f}" height="{height}" '
+            f'<rect x="{left:.1f}" y="{y}" width="{part:.1f}" height="{BAR_HEIGHT}" '
             f'fill="{CHART_COLOURS[rag]}"/>'
         )
         if part >= 34:
             parts.append(
-                f'<text x="{x + 4:.1f}" y="15" font-size="11" fill="{CHART_TEXT[rag]}">'
+                f'<text x="{left + 4:.1f}" y="{y + 15}" font-size="11" fill="{CHART_TEXT[rag]}">'
                 f"{rag.label[0]} {round(counts.share(rag) * 100)}%</text>"
             )
-        x += part
+        left += part
     if not counts.total:
         none = e(gettext("No submissions"))
         parts.append(
-            f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f3f2f1" stroke="#b1b4b6"/>'
-            f'<text x="4" y="15" font-size="11" fill="#0b0c0c">{none}</text>'
+            f'<rect x="{x}" y="{y}" width="{width}" height="{BAR_HEIGHT}" fill="#f3f2f1" '
+            f'stroke="#b1b4b6"/><text x="{x + 4}" y="{y + 15}" font-size="11" '
+            f'fill="#0b0c0c">{none}</text>'
         )
-    return mark_safe(  # noqa: S308 (numbers and fixed words; the label is escaped)
-        f'<svg class="app-rag-bar" role="img" aria-label="{e(label)}: {summary}" '
+    return parts
+
+
+def _summary(counts: Any) -> str:
+    return ", ".join(f"{rag.label} {round(counts.share(rag) * 100)}%" for rag in Rag.colours())
+
+
+def _svg(label: str, width: int, height: int, parts: list[str]) -> SafeString:
+    return mark_safe(  # noqa: S308 (numbers and fixed words; labels are escaped)
+        f'<svg class="app-rag-bar" role="img" aria-label="{e(label)}" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
     )
+
+
+@register.simple_tag
+def rag_bar(counts: Any, label: str, width: int = 360) -> SafeString:
+    """A horizontal bar split into Red, Amber and Green by share, each part naming itself, so
+    it reads in greyscale. The table beside it carries the same numbers as text."""
+    return _svg(f"{label}: {_summary(counts)}", width, BAR_HEIGHT, _bar(counts, width))
+
+
+def _chart(rows: list[tuple[str, Any]], title: str, width: int, label_width: int) -> SafeString:
+    """Bars one under another in one picture (one SVG renders much faster than one a bar),
+    each named at its left; the picture's description gives every bar's figures."""
+    gap, parts, described = 4, [], []
+    for number, (name, counts) in enumerate(rows):
+        y = number * (BAR_HEIGHT + gap)
+        short = name if len(name) <= 26 else name[:25] + "…"
+        parts.append(f'<text x="0" y="{y + 15}" font-size="10" fill="#0b0c0c">{e(short)}</text>')
+        parts += _bar(counts, width - label_width, y, label_width)
+        described.append(f"{name}: {_summary(counts)}")
+    height = max(len(rows) * (BAR_HEIGHT + gap) - gap, 1)
+    return _svg(f"{title}. " + "; ".join(described), width, height, parts)
+
+
+@register.simple_tag
+def trend_chart(trend: Any, width: int = 480) -> SafeString:
+    """An item's bars, one per round, oldest first, each named by its round."""
+    rows = [(point.round.name, point.teams) for point in trend.points]
+    return _chart(rows, trend.item.code, width, label_width=150)
+
+
+@register.simple_tag
+def gaps_chart(gaps: list[Any], title: str, width: int = 480) -> SafeString:
+    """The priority gaps' bars, worst first, each named by its item's code."""
+    return _chart([(gap.item.code, gap.teams) for gap in gaps], title, width, label_width=40)
 
 
 @register.simple_tag

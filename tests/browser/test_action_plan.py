@@ -15,6 +15,8 @@ from pytest_django.live_server_helper import LiveServer
 
 from assessments.models import Action, Assessment, Round
 from checklists.models import Checklist
+from reports import tasks
+from reports.models import ReportFile
 
 from ..helpers import (
     add_lead,
@@ -103,8 +105,17 @@ def test_a_lead_plans_two_actions_for_the_top_gap_and_moves_one_on(
     page.click("text=Save the asks")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("asks of the board")
     assert_accessible_at_any_width(page, "the board paper, asks saved")
+    # Rendered in the background a moment ago for the actions, so the new asks wait for the
+    # next render, a minute after that one: the lead is told. When the worker has rendered it,
+    # the page says so without reloading, and the button downloads it.
+    page.click("text=Download the board paper (PDF)")
+    expect(page.locator("h1")).to_have_text("Your board paper is being prepared")
+    assert_accessible_at_any_width(page, "the board paper being prepared")
+    tasks.render(ReportFile.objects.get(round=round_, scope=""))  # as the worker would
+    status = page.locator(".app-preparing__status")
+    expect(status).to_have_text("Your board paper is ready.", timeout=10_000)
     with page.expect_download() as download:
-        page.click("text=Download the board paper (PDF)")
+        page.click("text=Check again and download")
     reader = PdfReader(download.value.path())
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
     assert "Executive summary" in text
