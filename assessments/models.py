@@ -1036,6 +1036,11 @@ class Action(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN
 
+    def latest_update(self) -> ActionUpdate | None:
+        """The latest status update, from `updates` as loaded (prefetch it for many actions)."""
+        updates = list(self.updates.all())
+        return updates[-1] if updates else None
+
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         return (
             self.is_open

@@ -202,8 +202,7 @@ def action_rows(*, data: reports.RoundData) -> Iterator[list[Any]]:
     team_types = dict(TeamType.choices)
     for code in order:
         for action in plan.get(code, []):
-            updates = list(action.updates.all())
-            latest = updates[-1] if updates else None
+            latest = action.latest_update()
             yield [
                 code,
                 statements.get(code, ""),

@@ -7,7 +7,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from assessments.models import Action, ActionUpdate
+from assessments.models import Action
 from checklists.models import Item, Rag
 from checklists.templatetags.rag import e, tag_html
 from reports.reports import FEW_TEAMS
@@ -55,13 +55,6 @@ def trend_figures(counts: Any) -> str:
 def overdue(action: Action, today: datetime.date) -> bool:
     """Whether an open action is past its due date, as of the report's day."""
     return action.is_overdue(today)
-
-
-@register.filter
-def latest_update(action: Action) -> ActionUpdate | None:
-    """The action's latest status update (its updates are prefetched, oldest first)."""
-    updates = list(action.updates.all())
-    return updates[-1] if updates else None
 
 
 CHART_COLOURS = {Rag.RED: "#b8260f", Rag.AMBER: "#f0b323", Rag.GREEN: "#00703c"}
