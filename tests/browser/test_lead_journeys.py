@@ -170,6 +170,7 @@ def test_an_invited_person_follows_the_link_and_lands_on_their_teams_assessment(
     page.fill("#id_new_password1", "tangerine-kettle-harbour-42")
     page.fill("#id_new_password2", "tangerine-kettle-harbour-42")
     page.click("main form button.govuk-button")
+    expect(page).to_have_url(re.compile(r"/assessments/\d+/$"))
     assessment = Assessment.objects.get(team=team)
     expect(page).to_have_url(f"{live_server.url}/assessments/{assessment.pk}/")
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
@@ -204,11 +205,14 @@ def test_expired_and_withdrawn_invitations_say_so(
         lead_page.fill("#id_email", email)
         lead_page.select_option("#id_team", label="Health Visiting West (Lakeside NHS Trust)")
         lead_page.click("main form button.govuk-button")
+        expect(lead_page).to_have_url(re.compile(r"/invitations/$"))
     links = {m.to[0]: re.search(r"/join/\S+/", str(m.body)) for m in mail.outbox}
     gone = Invitation.objects.get(email="gone@example.org")
     lead_page.goto(f"{live_server.url}/invitations/{gone.pk}/withdraw/")
     assert_accessible_at_any_width(lead_page, "withdrawing an invitation")
     lead_page.click("main form button.govuk-button")
+    # Reloading before the withdrawal's redirect has landed would race the navigation.
+    expect(lead_page).to_have_url(re.compile(r"/invitations/$"))
     Invitation.objects.filter(email="late@example.org").update(expires_at=timezone.now())
     lead_page.reload()
     expect(lead_page.locator("tbody")).to_contain_text("Expired")
@@ -255,6 +259,7 @@ def test_someone_with_an_account_by_then_signs_in_to_accept(
     expect(page.locator("h1")).to_contain_text("Accept")
     assert_accessible_at_any_width(page, "accepting an invitation, signed in")
     page.click("main form button.govuk-button")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("You have joined")
     team = Team.objects.get(name="Health Visiting West")
     assert TeamMembership.objects.filter(user__email="omar@example.org", team=team).exists()
 
