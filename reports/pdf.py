@@ -140,6 +140,7 @@ def gap_report_context(*, data: reports.RoundData) -> dict[str, object]:
     teams' next steps by item."""
     report = reports.round_report(data=data)
     plan = reports.actions(data=data)
+    planned, planned_elsewhere = reports.plan_by_item(items=data.items, plan=plan)
     improved, worsened = reports.biggest_changes(movement=report.movement)
     paper = BoardPaper.of(data.round)
     preparers = (
@@ -170,13 +171,8 @@ def gap_report_context(*, data: reports.RoundData) -> dict[str, object]:
         # Final only while the round is closed: dates moved to reopen it make it a draft again.
         "final": paper.is_final and data.round.state == "closed",
         "asks": paper.asks,
-        "plan": [(item, plan[item.code]) for item in data.items if item.code in plan],
-        "plan_elsewhere": [
-            action
-            for code, found in plan.items()
-            if code not in data.item_codes
-            for action in found
-        ],
+        "plan": planned,
+        "plan_elsewhere": planned_elsewhere,
         "trends": reports.trends(data=data),
         "themes": reports.next_steps(data=data),
         "today": timezone.localdate(data.read_at),
@@ -196,16 +192,18 @@ def gap_report_filename(*, round_: Round, filters: reports.Filters) -> str:
 
 
 def team_report_context(*, assessment: Assessment) -> dict[str, object]:
-    data = reports.round_data(round=assessment.round)
-    results = {result.item.pk: result for result in reports.item_results(data=data)}
-    ratings = sorted(
-        assessment.ratings.select_related("item"), key=lambda rating: rating.item.sort_key()
-    )
+    """The team's answers beside last round's and the partnership's, and the partnership's
+    actions that concern the team."""
+    report = reports.team_report(assessment=assessment)
     return {
         "assessment": assessment,
         "round": assessment.round,
         "partnership": assessment.round.partnership,
-        "rows": [(rating, results.get(rating.item_id)) for rating in ratings],
+        "report": report,
+        "plan": report.plan,
+        "plan_elsewhere": report.plan_elsewhere,
+        "today": timezone.localdate(report.read_at),
+        "data_read_at": timezone.localtime(report.read_at),
     }
 
 

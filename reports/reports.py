@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
@@ -17,9 +18,16 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from assessments.models import SHOWN_STATUS_LABELS, Action, Assessment, Rating, Round
+from assessments.models import (
+    SHOWN_STATUS_LABELS,
+    Action,
+    Assessment,
+    PreviousAnswer,
+    Rating,
+    Round,
+)
 from checklists.models import Item, Rag
-from partnerships.models import Sector, Team, TeamType
+from partnerships.models import Organisation, Sector, Team, TeamType
 
 Movement = Literal["up", "down", "same"]
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2}
@@ -237,10 +245,6 @@ class RoundData:
     # round changes after it (assessments.changes).
     read_at: datetime.datetime = field(default_factory=timezone.now)
 
-    @property
-    def item_codes(self) -> set[str]:
-        return {item.code for item in self.items}
-
 
 def round_data(*, round: Round, filters: Filters | None = None) -> RoundData:
     """The round's items and teams in scope, with their assessments and submitted ratings.
@@ -377,6 +381,12 @@ def completion(*, data: RoundData) -> Completion:
     )
 
 
+def change(*, before: str, after: str) -> Movement:
+    """Which way a rating moved: up towards Green, down towards Red, or not at all."""
+    step = RAG_ORDER[Rag(after)] - RAG_ORDER[Rag(before)]
+    return "up" if step > 0 else "down" if step < 0 else "same"
+
+
 def movement(*, data: RoundData) -> MovementReport:
     """Changes since the partnership's previous round, matching items by code."""
     previous = data.round.previous()
@@ -403,8 +413,7 @@ def movement(*, data: RoundData) -> MovementReport:
             old = before.get((row.team.pk, code)) if code else None
             if code is None or old is None:
                 continue
-            step = RAG_ORDER[Rag(rag)] - RAG_ORDER[Rag(old)]
-            direction: Movement = "up" if step > 0 else "down" if step < 0 else "same"
+            direction = change(before=old, after=rag)
             counts[code][direction] += 1
             if direction != "same":
                 changes.append(TeamChange(code, old, rag, direction))
@@ -492,23 +501,46 @@ def actions(*, data: RoundData) -> dict[str, list[Action]]:
     """The partnership's action plan for the round by item code (carried actions included),
     limited to what concerns the filter's teams: actions for every team, or for the filtered
     team type, or for an organisation of the filtered sector."""
+    return _plan(data.round, lambda action: _concerns(action, data.filters))
+
+
+def team_actions(*, assessment: Assessment) -> dict[str, list[Action]]:
+    """The partnership's action plan for the assessment's round by item code (carried actions
+    included), limited to what concerns the team: actions for every team, or for its team
+    type, or for its organisation."""
+    team = assessment.team
+    return _plan(
+        assessment.round,
+        lambda action: (
+            (not action.team_types or team.team_type in action.team_types)
+            and _organisations_include(action, lambda o: o.pk == team.organisation_id)
+        ),
+    )
+
+
+def _plan(round: Round, concerns: Callable[[Action], bool]) -> dict[str, list[Action]]:
     found: dict[str, list[Action]] = defaultdict(list)
     plan = (
-        Action.objects.for_round(data.round)
+        Action.objects.for_round(round)
         .select_related("round")
         .prefetch_related("organisations", "updates")
         .order_by("item_code", "due_on", "pk")
     )
     for action in plan:
-        if _concerns(action, data.filters):
+        if concerns(action):
             found[action.item_code].append(action)
     return dict(found)
 
 
-def _concerns(action: Action, filters: Filters) -> bool:
+def _organisations_include(action: Action, matches: Callable[[Organisation], bool]) -> bool:
+    """Whether the action concerns a matching organisation: one named, or all when none is."""
     organisations = list(action.organisations.all())
+    return not organisations or any(matches(o) for o in organisations)
+
+
+def _concerns(action: Action, filters: Filters) -> bool:
     sector = filters.sector
-    in_sector = not (sector and organisations) or any(o.sector == sector for o in organisations)
+    in_sector = not sector or _organisations_include(action, lambda o: o.sector == sector)
     team_type = filters.team_type
     of_type = not (team_type and action.team_types) or team_type in action.team_types
     return in_sector and of_type
@@ -589,3 +621,65 @@ def biggest_changes(
         (m for m in compared if m.down > m.up), key=lambda m: (m.up - m.down, m.item.sort_key())
     )
     return improved[:most], worsened[:most]
+
+
+def plan_by_item(
+    *, items: list[Item], plan: dict[str, list[Action]]
+) -> tuple[list[tuple[Item, list[Action]]], list[Action]]:
+    """The plan in the checklist's order, and apart from it the actions on items this version
+    of the checklist no longer has."""
+    codes = {item.code for item in items}
+    return (
+        [(item, plan[item.code]) for item in items if item.code in plan],
+        [action for code, found in plan.items() if code not in codes for action in found],
+    )
+
+
+@dataclass(frozen=True)
+class TeamItem:
+    """One item of a team's report: its rating now and last round, and the partnership's."""
+
+    rating: Rating
+    before: PreviousAnswer | None  # None: not rated, or the team did not submit, last round
+    change: Movement | None
+    partnership: ItemResult | None
+
+
+@dataclass(frozen=True)
+class TeamReport:
+    items: list[TeamItem]
+    previous: Round | None  # the partnership's previous round, if it had one
+    submitted_before: bool  # whether the team's answers counted in it
+    changes: dict[Movement, int]
+    plan: list[tuple[Item, list[Action]]]
+    plan_elsewhere: list[Action]
+    read_at: datetime.datetime
+
+
+def team_report(*, assessment: Assessment) -> TeamReport:
+    """A team's answers beside its last round's and the partnership's submitted teams', with
+    the partnership's actions that concern the team. A fixed number of queries."""
+    data = round_data(round=assessment.round)
+    results = {result.item.pk: result for result in item_results(data=data)}
+    before = assessment.previous_answers()
+    ratings = sorted(
+        assessment.ratings.select_related("item"), key=lambda rating: rating.item.sort_key()
+    )
+    items = []
+    changes: dict[Movement, int] = {"up": 0, "down": 0, "same": 0}
+    for rating in ratings:
+        old = before.get(rating.item.code)
+        moved = change(before=old.rag, after=rating.rag) if old and rating.is_rated else None
+        if moved:
+            changes[moved] += 1
+        items.append(TeamItem(rating, old, moved, results.get(rating.item_id)))
+    plan, elsewhere = plan_by_item(items=data.items, plan=team_actions(assessment=assessment))
+    return TeamReport(
+        items=items,
+        previous=assessment.round.previous(),
+        submitted_before=bool(before),
+        changes=changes,
+        plan=plan,
+        plan_elsewhere=elsewhere,
+        read_at=data.read_at,
+    )

@@ -1,6 +1,8 @@
 """Small builders for the objects tests need; each takes only what a test cares about."""
 
 import datetime
+import io
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -9,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pypdf import PdfReader
 
 from accounts import emails, two_factor
 from accounts.models import User
@@ -329,3 +332,10 @@ def reminder_email(*, teams: list[str] | None = None, **given: Any) -> Any:
         "teams": _team_links(teams),
     }
     return emails.reminder(**(values | given))
+
+
+def pdf_text(content: bytes) -> str:
+    """A PDF's text with one space for any run of whitespace: a table cell's words may be on
+    separate lines."""
+    reader = PdfReader(io.BytesIO(content))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))

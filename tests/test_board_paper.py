@@ -5,7 +5,6 @@ filter with no teams gives."""
 
 import datetime
 import io
-import re
 
 import pytest
 from django.test import Client
@@ -28,14 +27,12 @@ from .helpers import (
     make_team,
     make_user,
     mark_submitted,
+    pdf_text,
 )
 
 
 def _paper(round_: Round, filters: reports.Filters | None = None) -> str:
-    content = pdf.gap_report(data=reports.round_data(round=round_, filters=filters))
-    reader = PdfReader(io.BytesIO(content))
-    # One space for any run of whitespace: a table cell's words may be on separate lines.
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    return pdf_text(pdf.gap_report(data=reports.round_data(round=round_, filters=filters)))
 
 
 def _submitted(round_: Round, partnership: Partnership, name: str, rags: list[str]) -> None:

@@ -5,7 +5,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import Assessment
+from assessments.models import Action, Assessment
 
 from .helpers import (
     add_lead,
@@ -79,4 +79,21 @@ def test_the_home_page_runs_the_same_queries_for_5_and_200_teams(db: None) -> No
         client = Client()
         sign_in(client, lead)
         counts.append(_queries(client, reverse("assessments:home")))
+    assert counts[0] == counts[1]
+
+
+def test_the_team_report_runs_the_same_queries_for_more_items_and_actions(db: None) -> None:
+    counts = []
+    for items, actions, name in ((11, 2, "Small"), (60, 40, "Large")):
+        client, assessment = _assessment_with_items(items, name)
+        for number in range(actions):
+            action = Action.objects.create(
+                partnership=assessment.round.partnership,
+                round=assessment.round,
+                item_code=f"W{number % items + 1:02d}",
+                what=f"Action {number}",
+                owner_name="Sam Lee",
+            )
+            action.organisations.set([assessment.team.organisation])
+        counts.append(_queries(client, reverse("reports:team-report", args=[assessment.pk])))
     assert counts[0] == counts[1]

@@ -163,8 +163,8 @@ def test_a_draft_team_report_says_which_items_are_not_rated_yet(round_: Round) -
     assessment = Assessment.start(team=team, round=round_)
     assessment.ratings.filter(item__code="W02").update(rag="amber", evidence="Some training")
     _, text = _text(pdf.team_report(assessment=assessment))
-    assert "W01 Statement 1 Not rated" in text
-    assert "W02 Statement 2 Amber Some training" in text
+    assert "W01 Statement 1 – Not rated" in text  # a dash: no round before this one
+    assert "W02 Statement 2 – Amber Some training" in text
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

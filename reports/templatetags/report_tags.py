@@ -5,7 +5,7 @@ from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from assessments.models import Action
 from checklists.models import Item, Rag
@@ -139,18 +139,28 @@ def gaps_chart(gaps: list[Any], title: str, width: int = 480) -> SafeString:
 
 
 @register.simple_tag
-def pdf_rag_cell(value: str | None) -> SafeString:
+def pdf_rag_cell(value: str | None, movement: str | None = None) -> SafeString:
     """A PDF table cell with the RAG word on its colour: "Not rated" for an unrated item, a
-    dash where there is no rating at all (a team that has not submitted)."""
-    return mark_safe(_pdf_cell(value))  # noqa: S308 (fixed markup and RAG words only)
+    dash where there is no rating at all (a team that has not submitted); with a movement
+    ("up", "down", "same"), the word for it since last round below."""
+    cell = _pdf_cell(value, str(MOVEMENT_WORDS[movement]) if movement else "")
+    return mark_safe(cell)  # noqa: S308 (fixed markup, escaped RAG and movement words only)
 
 
-def _pdf_cell(value: str | None) -> str:
+MOVEMENT_WORDS = {
+    "up": gettext_lazy("Better"),
+    "down": gettext_lazy("Worse"),
+    "same": gettext_lazy("Same"),
+}
+
+
+def _pdf_cell(value: str | None, note: str = "") -> str:
     if not value:
         return '<td class="rag rag-none">–</td>'
     rag = Rag(value)
     css = "none" if rag == Rag.UNRATED else rag.value
-    return f'<td class="rag rag-{css}">{e(rag.label)}</td>'
+    below = f'<br><span class="rag-note">{e(note)}</span>' if note else ""
+    return f'<td class="rag rag-{css}">{e(rag.label)}{below}</td>'
 
 
 @register.simple_tag
