@@ -32,6 +32,17 @@ def rounds_changed(rounds: Q) -> None:
         transaction.on_commit(lambda: _committed(ids))
 
 
+def announce_again(rounds: Q) -> None:
+    """Tells receivers once more about the rounds matching `rounds`, with `dropped=True`: the
+    tasks their earlier notices queued were dropped (the demo data is loaded with a task backend
+    that drops them), so they act even where they think a task is on its way already."""
+    ids = list(Round.objects.filter(rounds).values_list("pk", flat=True))
+    if ids:
+        transaction.on_commit(
+            lambda: round_data_changed.send(sender=Round, round_ids=ids, dropped=True)
+        )
+
+
 def _committed(ids: list[int]) -> None:
     """Marks the rounds changed again after the commit: a report whose data was read while the
     change was not yet committed (so without it, but after the first mark) is out of date too."""

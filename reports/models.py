@@ -52,8 +52,13 @@ class ReportFile(models.Model):
             read is not None
             and read >= round_.data_changed_at
             and timezone.localdate(read) == timezone.localdate()
-            and (self.content is not None or bool(self.file_name))
+            and self.has_pdf
         )
+
+    @property
+    def has_pdf(self) -> bool:
+        """Whether a paper is kept at all, current or not."""
+        return self.content is not None or bool(self.file_name)
 
     def pdf(self) -> bytes:
         if self.file_name:

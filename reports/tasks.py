@@ -20,9 +20,14 @@ from .models import RENDER_GAP, ReportFile
 LOST_AFTER = datetime.timedelta(minutes=10)
 
 
-def queue_renders(sender: Any = None, *, round_ids: list[int], **kwargs: Any) -> None:
+def queue_renders(
+    sender: Any = None, *, round_ids: list[int], dropped: bool = False, **kwargs: Any
+) -> None:
     """Receives assessments.changes.round_data_changed: every kept paper of the rounds is
-    queued; each round's paper for every team is always kept."""
+    queued; each round's paper for every team is always kept. After `dropped` tasks, the renders
+    they claimed are queued again at once, rather than when they would count as lost."""
+    if dropped:
+        ReportFile.objects.filter(round_id__in=round_ids).update(render_queued_at=None)
     for round_id in round_ids:
         ReportFile.objects.get_or_create(round_id=round_id, scope="")
     for file in ReportFile.objects.filter(round_id__in=round_ids):

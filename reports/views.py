@@ -83,8 +83,12 @@ def gap_report_pdf(request: SignedInRequest, round_id: int) -> HttpResponse:
     file.refresh_from_db()
     if file.is_current(round_):  # rendered at once (no worker between: tests, or a quick one)
         return _download(file.pdf(), name, "application/pdf")
+    if request.GET.get("earlier") and file.has_pdf:
+        # Asked for by name, and it states the time its data was read: never passed off as current.
+        return _download(file.pdf(), name, "application/pdf")
     query = request.GET.copy()
-    query.pop("wait", None)
+    for choice in ("wait", "earlier"):
+        query.pop(choice, None)
     return render(
         request,
         "reports/preparing.html",

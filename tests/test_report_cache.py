@@ -208,6 +208,37 @@ def test_waiting_renders_now_and_keeps_it(
     assert ReportFile.objects.get(pk=rendered.pk).is_current(Round.objects.get(pk=world.round.pk))
 
 
+def test_the_last_paper_is_offered_by_its_time_and_served_only_when_asked_for(
+    client: Client, world: World, rendered: ReportFile
+) -> None:
+    kept = ReportFile.objects.get(pk=rendered.pk)
+    assert kept.data_read_at is not None
+    read = timezone.localtime(kept.data_read_at)
+    _new_action(world)
+    sign_in(client, world.lead)
+    page = client.get(_paper_url(world))
+    assert "Your board paper is being prepared" in page.text
+    assert f"Download the paper from {read:%-d %B %Y, %H:%M}" in page.text
+    assert "It does not show the changes made since" in page.text
+    earlier = client.get(_paper_url(world, earlier="1"))
+    assert earlier["Content-Type"] == "application/pdf"
+    assert earlier.content == kept.pdf()
+    text = _text(earlier.content)
+    assert f"Data read at {read:%-d %B %Y, %H:%M:%S}" in text
+    assert "Train" not in text  # the action added since is not in it
+
+
+def test_with_no_paper_made_yet_there_is_nothing_earlier_to_offer(
+    client: Client, world: World
+) -> None:
+    sign_in(client, world.lead)
+    page = client.get(_paper_url(world))
+    assert "Your board paper is being prepared" in page.text
+    assert "If you need a paper now" not in page.text
+    asked = client.get(_paper_url(world, earlier="1"))
+    assert "Your board paper is being prepared" in asked.text  # not an empty download
+
+
 def test_a_filtered_paper_is_kept_apart_and_rendered_again_on_change(
     client: Client, world: World, rendered: ReportFile, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -110,6 +110,7 @@ def test_a_lead_plans_two_actions_for_the_top_gap_and_moves_one_on(
     # the page says so without reloading, and the button downloads it.
     page.click("text=Download the board paper (PDF)")
     expect(page.locator("h1")).to_have_text("Your board paper is being prepared")
+    expect(page.locator("main")).to_contain_text("Download the paper from")  # the last one made
     assert_accessible_at_any_width(page, "the board paper being prepared")
     tasks.render(ReportFile.objects.get(round=round_, scope=""))  # as the worker would
     status = page.locator(".app-preparing__status")

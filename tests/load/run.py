@@ -11,10 +11,13 @@ imh_toolkit/gunicorn_conf.py on 127.0.0.1 only. Locust then runs headless for --
 person offering --rate / --users requests a second: practitioners open their assessment's task
 list and its sections, save one changed item of the section they last opened, and go home; leads
 open their home page and the dashboard, and now and then download the ratings CSV (about 2% of
-all requests) or the PDF gap report (about 1%). Afterwards it prints the rate offered and
-sustained, errors and latencies per kind of request, and the data check of tests/load/data.py.
-Exits non-zero on any error or any data problem. Needs nothing but the project's environment
-(locust is a dev dependency) and PostgreSQL.
+all requests) or the board paper (about 1%): the current paper, or the page saying it is being
+prepared, after which that lead takes the last paper made the next time. The background worker
+(`manage.py db_worker`) runs beside gunicorn, as in production, and renders the paper on
+change. Afterwards it prints the rate offered and sustained, errors and latencies per kind of
+request, and the data check of tests/load/data.py. Exits non-zero on any error or any data
+problem. Needs nothing but the project's environment (locust is a dev dependency) and
+PostgreSQL.
 """
 
 import argparse
@@ -88,6 +91,13 @@ def main() -> None:
         log.touch()
         port = free_port()
         server = start_gunicorn(env, port, *options.gunicorn.split())
+        # The background worker, as in production: it renders the board paper on change.
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "db_worker", "--no-reload"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
         print(
             f"Offering {options.rate:g} requests a second from {practitioners + leads} people "
             f"for {options.seconds} s…",
@@ -133,6 +143,7 @@ def main() -> None:
             elapsed = time.monotonic() - started
         finally:
             stop(server)
+            stop(worker)
         if not Path(f"{stats}/locust_stats.csv").exists():
             sys.exit(f"locust gave no figures:\n{locust.stdout}\n{locust.stderr}")
         errors = print_stats(stats / "locust", options.seconds, options.rate)

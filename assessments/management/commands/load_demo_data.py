@@ -13,13 +13,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.test import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.two_factor import DEMO_KEY
+from assessments import changes
 from assessments.models import (
     SEND_AT,
     Action,
@@ -240,6 +241,9 @@ class Command(BaseCommand):
             # sends each on its day (the round opening tomorrow, the reminders).
             for reminder in Reminder.objects.filter(finished_at=None).select_related("round"):
                 reminder.queue()
+            # So are the board papers, which the dropped tasks would have rendered: the worker
+            # renders them now, and a lead's first download is ready.
+            changes.announce_again(Q(partnership__name=PARTNERSHIP))
             self.stdout.write(self.style.SUCCESS(f"Loaded the demo partnership: {PARTNERSHIP}."))
         self._demo_app()
         self.stdout.write(
