@@ -1,7 +1,7 @@
 """Benchmark: the board paper (the gap report PDF) and the lead's dashboard at 10, 40 and 200
 teams.
 
-    .venv/bin/python -m tests.benchmarks.reports [--sizes 10 40 200]
+    .venv/bin/python -m tests.benchmarks.reports [--sizes 10 40 200] [--save-pdf FOLDER]
 
 Each size runs in its own process (so peak memory is that size's own), on a fresh SQLite
 database in a temporary folder, with the toolkit checklist, a previous and a current round,
@@ -33,11 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from tests.benchmarks.scratch import ROOT, scratch_environment
 
 
-def measure(teams: int, actions: int = 20) -> dict[str, float]:
+def measure(teams: int, actions: int = 20, save: str = "") -> dict[str, float]:
     import django
 
     django.setup()
@@ -140,6 +141,8 @@ def measure(teams: int, actions: int = 20) -> dict[str, float]:
         content = pdf.gap_report(data=reports.round_data(round=current))
         renders.append(time.perf_counter() - start)
     pages = len(PdfReader(io.BytesIO(content)).pages)
+    if save:  # to look at, page by page
+        Path(save, f"board-paper-{teams}-teams.pdf").write_bytes(content)
 
     background = []
     immediate = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -187,6 +190,8 @@ def measure(teams: int, actions: int = 20) -> dict[str, float]:
         start = time.perf_counter()
         assert client.get(team_report)["Content-Type"] == "application/pdf"
         team_reports.append(time.perf_counter() - start)
+    if save:
+        Path(save, f"team-report-{teams}-teams.pdf").write_bytes(client.get(team_report).content)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "teams": teams,
@@ -207,12 +212,14 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 40, 200])
     parser.add_argument("--actions", type=int, default=20, help="actions in the round")
+    parser.add_argument("--save-pdf", default="", help="a folder to keep each size's PDFs in")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.one:
-        print(json.dumps(measure(options.one, options.actions)))
+        print(json.dumps(measure(options.one, options.actions, options.save_pdf)))
         return
     rows = []
+    save = str(Path(options.save_pdf).resolve()) if options.save_pdf else ""
     for size in options.sizes:
         with tempfile.TemporaryDirectory() as folder:
             env = scratch_environment(folder)
@@ -220,6 +227,7 @@ def main() -> None:
                 [
                     *[sys.executable, "-m", "tests.benchmarks.reports", "--one", str(size)],
                     *["--actions", str(options.actions)],
+                    *(["--save-pdf", save] if save else []),
                 ],
                 cwd=ROOT,
                 env=env,
