@@ -139,6 +139,8 @@ def test_carried_actions_and_trends_cover_every_round(checklist: Checklist) -> N
     assert "Item Last year 2026 round" in text
     assert "W01 Red 1, Amber 0, Green 0 (of 1 team) Red 0, Amber 0, Green 1 (of 1 team)" in text
     assert "Most improved: W01 (1 teams better, 0 worse)" in text
+    assert "Teams whose ratings moved" in text
+    assert "Health Visiting (Northshire NHS Trust): W01 Red to Green; W02 Red to Green" in text
 
 
 def test_a_first_round_says_there_are_no_trends_yet(checklist: Checklist) -> None:
