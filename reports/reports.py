@@ -548,25 +548,37 @@ def _concerns(action: Action, filters: Filters) -> bool:
 
 @dataclass(frozen=True)
 class Theme:
-    """What one team said it will do next about an item, attributed to the team."""
+    """What teams said they will do next about an item, attributed to the teams: teams at the
+    same rating who wrote the same words (give or take spacing and capitals) share one entry."""
 
-    team: str
+    teams: list[str]
     rag: str
     text: str
 
 
 def next_steps(*, data: RoundData) -> list[tuple[Item, list[Theme]]]:
     """What the submitted teams that rated an item Red or Amber will do next about it, grouped
-    by item, Red first (a Green item's next step is keeping it going: not a gap's plan)."""
-    by_item: dict[int, list[Theme]] = defaultdict(list)
+    by item, Red first (a Green item's next step is keeping it going: not a gap's plan); the
+    same words at the same rating are given once, with every team that wrote them."""
+    by_item: dict[int, dict[tuple[str, str], Theme]] = defaultdict(dict)
     for row in data.rows:
         if not row.submitted or row.assessment is None:
             continue
         for rating in data.ratings_by_assessment.get(row.assessment.pk, []):
-            if rating.rag in (Rag.RED, Rag.AMBER) and rating.next_step.strip():
-                by_item[rating.item_id].append(Theme(row.label, rating.rag, rating.next_step))
+            text = rating.next_step.strip()
+            if rating.rag not in (Rag.RED, Rag.AMBER) or not text:
+                continue
+            key = (rating.rag, " ".join(text.split()).casefold())
+            themes = by_item[rating.item_id]
+            themes.setdefault(key, Theme([], rating.rag, text)).teams.append(row.label)
     return [
-        (item, sorted(by_item[item.pk], key=lambda t: (RAG_ORDER[Rag(t.rag)], t.team)))
+        (
+            item,
+            sorted(
+                by_item[item.pk].values(),
+                key=lambda t: (RAG_ORDER[Rag(t.rag)], -len(t.teams), t.teams[0]),
+            ),
+        )
         for item in data.items
         if by_item.get(item.pk)
     ]

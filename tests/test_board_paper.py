@@ -249,3 +249,27 @@ def test_two_leads_changing_the_asks_at_once_lose_nothing(client: Client, led_ro
     assert "First lead&#x27;s asks" in page
     assert "Second lead&#x27;s asks" in page
     assert BoardPaper.of(led_round).asks == "First lead's asks"
+
+
+def test_the_same_next_step_from_several_teams_is_given_once_with_each_team(
+    checklist: Checklist,
+) -> None:
+    partnership = make_partnership()
+    round_ = make_round(partnership, checklist)
+    said = {
+        "Health Visiting": "Book the spring course.",
+        "Midwifery": "book  the Spring course. ",
+        "Nursery": "Shadow the parent-infant team.",
+    }
+    for name, words in said.items():
+        _submitted(round_, partnership, name, ["red", "green", "green"])
+        Assessment.objects.get(team__name=name).ratings.filter(item__code="W01").update(
+            next_step=words
+        )
+    text = _paper(round_)
+    appendix = text[text.index("What the teams will do next, by item") :]
+    assert appendix.count("Book the spring course.") == 1
+    assert "Health Visiting, Northshire NHS Trust; Midwifery, Northshire NHS Trust: Red" in (
+        appendix
+    )
+    assert "Shadow the parent-infant team." in appendix
