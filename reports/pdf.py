@@ -200,6 +200,7 @@ def team_report_context(*, assessment: Assessment) -> dict[str, object]:
         "round": assessment.round,
         "partnership": assessment.round.partnership,
         "report": report,
+        "few_teams": reports.FEW_TEAMS,
         "plan": report.plan,
         "plan_elsewhere": report.plan_elsewhere,
         "today": timezone.localdate(report.read_at),

@@ -666,6 +666,13 @@ class TeamReport:
     plan: list[tuple[Item, list[Action]]]
     plan_elsewhere: list[Action]
     read_at: datetime.datetime
+    # Other submitted teams: under FEW_TEAMS, the partnership's counts would give their answers
+    # away (one other team's counts are its ratings), so the report leaves them out.
+    others_submitted: int
+
+    @property
+    def shows_partnership(self) -> bool:
+        return self.others_submitted >= FEW_TEAMS
 
 
 def team_report(*, assessment: Assessment) -> TeamReport:
@@ -694,4 +701,7 @@ def team_report(*, assessment: Assessment) -> TeamReport:
         plan=plan,
         plan_elsewhere=elsewhere,
         read_at=data.read_at,
+        others_submitted=sum(
+            1 for row in data.rows if row.submitted and row.team.pk != assessment.team_id
+        ),
     )

@@ -147,11 +147,22 @@ def test_rendering_leaves_the_garbage_collector_as_it_found_it(round_: Round) ->
         gc.enable()
 
 
-def test_the_team_report_shows_the_team_and_the_partnership_context(round_: Round) -> None:
+def test_the_team_report_shows_the_partnership_context_once_five_other_teams_submitted(
+    round_: Round,
+) -> None:
     assessment = Assessment.objects.get(team__name="Health Visiting East")
+    _, text = _text(pdf.team_report(assessment=assessment))
+    # One other team has submitted: its counts would be its answers.
+    assert "Red 1, Amber 1, Green 0 (of 2)" not in text
+    assert "Partnership (submitted teams)" not in text
+    assert "once at least 5 other teams have submitted" in " ".join(text.split())
+    for number in range(4):
+        other = Assessment.start(team=make_team(round_.partnership, f"Team {number}"), round=round_)
+        other.ratings.update(rag="red")
+        mark_submitted(other)
     reader, text = _text(pdf.team_report(assessment=assessment))
     assert "Team report: Health Visiting East" in text
-    assert "Red 1, Amber 1, Green 0 (of 2)" in text  # W01 across the partnership
+    assert "Red 5, Amber 1, Green 0 (of 6)" in text  # W01 across the partnership
     assert "/StructTreeRoot" in reader.root_object
     assert pdf.team_report_filename(assessment=assessment) == (
         f"team-report-team-{assessment.team_id}-round-{assessment.round_id}.pdf"
