@@ -44,6 +44,8 @@ class PlainTextField(forms.CharField):
     def to_python(self, value: Any) -> str:
         if isinstance(value, str):
             value = text.normalise_line_breaks(value)
+            if text.is_blank(value):
+                value = ""  # so that a required field made of invisible marks is refused
         return str(super().to_python(value))
 
     def validate(self, value: Any) -> None:

@@ -22,6 +22,16 @@ _LINE_BREAKS = re.compile("\r\n|[\r\v\f\u2028\u2029]")
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
+# Characters that show nothing: zero-width space, non-joiner and joiner, word joiner, the byte
+# order mark. Inside text they do a job (emoji, some scripts); on their own they are blank.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def is_blank(text: str) -> bool:
+    """Whether the text shows nothing at all: only spaces, line breaks and invisible marks."""
+    return all(character.isspace() or character in INVISIBLE for character in text)
+
+
 def normalise_line_breaks(text: str) -> str:
     return _LINE_BREAKS.sub("\n", text)
 

@@ -209,6 +209,22 @@ def test_an_action_refuses_what_a_lead_left_out_with_a_message_for_each(
     assert not Action.objects.exists()
 
 
+def test_text_of_invisible_marks_only_counts_as_left_out(client: Client, world: World) -> None:
+    item = world.checklist.items.get(code="W01")
+    sign_in(client, world.lead)
+    posted = _posted(what="\u200b\u200c\u200d\ufeff", owner_name=" \u200b\u00a0\u2060 ")
+    response = client.post(
+        reverse("assessments:action-new", args=[world.round.pk, item.pk]), posted
+    )
+    page = response.content.decode()
+    for message in ("Enter what will be done", "Enter who owns the action"):
+        assert message in page
+    assert not Action.objects.exists()
+    emoji = _posted(what="Celebrate with \U0001f469\u200d\U0001f467", owner_name="Sam Lee")
+    client.post(reverse("assessments:action-new", args=[world.round.pk, item.pk]), emoji)
+    assert Action.objects.get().what == "Celebrate with \U0001f469\u200d\U0001f467"
+
+
 def test_an_item_of_another_checklist_is_not_found(client: Client, world: World) -> None:
     elsewhere = make_checklist(name="Another checklist").items.get(code="W01")
     sign_in(client, world.lead)
