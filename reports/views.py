@@ -77,13 +77,13 @@ def gap_report_pdf(request: SignedInRequest, round_id: int) -> HttpResponse:
     name = pdf.gap_report_filename(round_=round_, filters=filters)
     if file.is_current(round_):
         return _download(file.pdf(), name, "application/pdf")
-    if request.GET.get("wait"):
+    if request.GET.get("wait") == "1":
         return _download(tasks.render(file), name, "application/pdf")
     tasks.queue(file)
     file.refresh_from_db()
     if file.is_current(round_):  # rendered at once (no worker between: tests, or a quick one)
         return _download(file.pdf(), name, "application/pdf")
-    if request.GET.get("earlier") and file.has_pdf:
+    if request.GET.get("earlier") == "1" and file.has_pdf:
         # Asked for by name, and it states the time its data was read: never passed off as current.
         return _download(file.pdf(), name, "application/pdf")
     query = request.GET.copy()

@@ -208,6 +208,16 @@ def test_waiting_renders_now_and_keeps_it(
     assert ReportFile.objects.get(pk=rendered.pk).is_current(Round.objects.get(pk=world.round.pk))
 
 
+def test_only_the_pages_own_choices_wait_or_take_the_last_paper(
+    client: Client, world: World, rendered: ReportFile
+) -> None:
+    _new_action(world)
+    sign_in(client, world.lead)
+    for query in ({"wait": "0"}, {"wait": "no"}, {"earlier": "0"}):
+        page = client.get(_paper_url(world, **query))
+        assert "Your board paper is being prepared" in page.text, query
+
+
 def test_the_last_paper_is_offered_by_its_time_and_served_only_when_asked_for(
     client: Client, world: World, rendered: ReportFile
 ) -> None:
