@@ -41,12 +41,47 @@ def clean(text: str) -> str:
     return CONTROL_CHARACTERS.sub("", normalise_line_breaks(text))
 
 
+# Marks that change the direction of the text after them until closed: embeddings and
+# overrides (closed by U+202C), isolates (closed by U+2069). Right-to-left writing needs none of
+# them; left open, they make text show as something other than what it is ("exe.txt").
+_DIRECTION_OPENS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c"}
+_DIRECTION_OPENS |= {"\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
+_DIRECTION_CLOSES = {"\u202c", "\u2069"}
+
+
+def unbalanced_direction_mark(text: str) -> int | None:
+    """Where the first direction mark is that is never closed, or closes nothing; None if all
+    are paired (line by line, as a line break ends them all)."""
+    for line_start, line in _lines_with_offsets(text):
+        open_marks: list[tuple[int, str]] = []
+        for offset, character in enumerate(line):
+            if character in _DIRECTION_OPENS:
+                open_marks.append((line_start + offset, _DIRECTION_OPENS[character]))
+            elif character in _DIRECTION_CLOSES:
+                if not open_marks or open_marks[-1][1] != character:
+                    return line_start + offset
+                open_marks.pop()
+        if open_marks:
+            return open_marks[0][0]
+    return None
+
+
+def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    lines, start = [], 0
+    for line in text.split("\n"):
+        lines.append((start, line))
+        start += len(line) + 1
+    return lines
+
+
 def refuse_control_characters(text: str) -> None:
-    """A field error naming where the first hidden character is, in words a person can act on."""
+    """A field error naming where the first hidden character is, in words a person can act on:
+    a control character, or a direction mark left open."""
     found = CONTROL_CHARACTERS.search(text)
-    if found is None:
+    at = found.start() if found else unbalanced_direction_mark(text)
+    if at is None:
         return
-    before = text[: found.start()].rstrip()[-30:].split("\n")[-1].strip()
+    before = text[:at].rstrip()[-30:].split("\n")[-1].strip()
     where = gettext("after “%(text)s”") % {"text": before} if before else gettext("at the start")
     raise ValidationError(
         gettext(

@@ -62,6 +62,30 @@ def test_other_control_characters_are_refused_with_a_message_saying_where(
     assert (rating.rag, rating.evidence) == ("unrated", "")  # nothing saved
 
 
+@pytest.mark.parametrize(
+    ("typed", "where"),
+    [
+        ("Invoice \u202etxt.exe", "after “Invoice”"),  # an override never closed
+        ("\u202c stray close", "at the start"),
+        ("Name \u2069 closes nothing", "after “Name”"),
+    ],
+)
+def test_direction_marks_left_open_are_refused_as_hidden_characters(
+    client: Client, assessment: Assessment, typed: str, where: str
+) -> None:
+    page = _save(client, assessment, typed)
+    assert f"hidden character that cannot be saved {where}" in page
+    assert _w01(assessment).evidence == ""
+
+
+def test_paired_direction_marks_and_right_to_left_writing_are_kept(
+    client: Client, assessment: Assessment
+) -> None:
+    typed = "Leaflets in \u2067اردو\u2069 and עברית, \u202bquoted\u202c"
+    _save(client, assessment, typed)
+    assert _w01(assessment).evidence == typed
+
+
 def test_a_refused_control_character_keeps_what_was_typed_on_the_page(
     client: Client, assessment: Assessment
 ) -> None:
