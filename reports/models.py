@@ -33,6 +33,9 @@ class ReportFile(models.Model):
     # minute); each is claimed with a conditional update.
     render_queued_at = models.DateTimeField(null=True, blank=True)
     render_started_at = models.DateTimeField(null=True, blank=True)
+    # When someone last asked for this paper: a filtered paper nobody has asked for lately is
+    # not rendered again on every change (reports.tasks.KEPT_FRESH), only when next asked for.
+    asked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last asked for"))
 
     class Meta:
         verbose_name = _("rendered report")

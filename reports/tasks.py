@@ -18,19 +18,24 @@ from . import pdf, reports
 from .models import RENDER_GAP, ReportFile
 
 LOST_AFTER = datetime.timedelta(minutes=10)
+# A filtered paper is rendered again on change while someone has asked for it within this
+# time; after that only when next asked for. (A lead looking through every filter once would
+# otherwise have each change render a hundred papers nobody reads, ahead of the e-mails.)
+KEPT_FRESH = datetime.timedelta(days=7)
 
 
 def queue_renders(
     sender: Any = None, *, round_ids: list[int], dropped: bool = False, **kwargs: Any
 ) -> None:
-    """Receives assessments.changes.round_data_changed: every kept paper of the rounds is
-    queued; each round's paper for every team is always kept. After `dropped` tasks, the renders
+    """Receives assessments.changes.round_data_changed: the rounds' papers for every team, and
+    those for a filter someone asked for lately, are queued. After `dropped` tasks, the renders
     they claimed are queued again at once, rather than when they would count as lost."""
     if dropped:
         ReportFile.objects.filter(round_id__in=round_ids).update(render_queued_at=None)
     for round_id in round_ids:
         ReportFile.objects.get_or_create(round_id=round_id, scope="")
-    for file in ReportFile.objects.filter(round_id__in=round_ids):
+    wanted = Q(scope="") | Q(asked_at__gte=timezone.now() - KEPT_FRESH)
+    for file in ReportFile.objects.filter(wanted, round_id__in=round_ids):
         queue(file)
 
 

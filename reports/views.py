@@ -9,6 +9,7 @@ import logging
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import SignedInRequest, scoped_or_404
@@ -74,6 +75,7 @@ def gap_report_pdf(request: SignedInRequest, round_id: int) -> HttpResponse:
     form = ReportFilterForm(request.GET or None)
     filters = form.filters() if form.is_valid() else reports.Filters()
     file, _created = ReportFile.objects.get_or_create(round=round_, scope=filters.key)
+    ReportFile.objects.filter(pk=file.pk).update(asked_at=timezone.now())
     name = pdf.gap_report_filename(round_=round_, filters=filters)
     if file.is_current(round_):
         return _download(file.pdf(), name, "application/pdf")

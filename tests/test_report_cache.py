@@ -265,6 +265,24 @@ def test_a_filtered_paper_is_kept_apart_and_rendered_again_on_change(
     assert len(ImmediateUnlessLater.waiting) == 2  # both kept papers, each after its minute
 
 
+def test_a_filtered_paper_nobody_asked_for_lately_waits_to_be_asked(
+    client: Client, world: World, rendered: ReportFile, django_capture_on_commit_callbacks: Any
+) -> None:
+    sign_in(client, world.lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(_paper_url(world, team_type="health_visiting"))
+    eight_days_ago = timezone.now() - datetime.timedelta(days=8)
+    ReportFile.objects.filter(scope=":health_visiting").update(asked_at=eight_days_ago)
+    ImmediateUnlessLater.waiting.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _new_action(world)
+    queued = [result.args[0] for result in ImmediateUnlessLater.waiting]
+    assert queued == [rendered.pk]  # the paper for every team only
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(_paper_url(world, team_type="health_visiting"))
+    assert "Your board paper is being prepared" in page.text  # asked for: rendered again
+
+
 def test_papers_kept_in_storage_replace_their_old_file(
     world: World, settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
